@@ -1,0 +1,106 @@
+//! # nssroots
+//!
+//! Turns Mozilla NSS's `certdata.txt` (the root store behind Firefox, curl's
+//! cacert.pem, certifi, Debian's and Fedora's ca-certificates) into CA bundles
+//! that TLS software can load, deciding trust exactly and reproducibly.
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`parse`]: nom parser from bytes to raw objects, with line-numbered errors;
+//! 2. [`model`]: certificates and trust records, paired by issuer and serial,
+//!    hashes checked ([`Store`]);
+//! 3. [`select`]: a [`Policy`] (purposes, trust levels, reference time,
+//!    distrust-after, expiry) decides each certificate;
+//! 4. [`encode`]: the PEM bundle with its provenance header;
+//! 5. [`write`]: atomic replacement of the output, and `--check`.
+//!
+//! [`source`] reads inputs (file, stdin, or the [`snapshot`] embedded in the
+//! binary) and [`bundle`] runs the whole pipeline in one call, e.g. from a
+//! `build.rs`:
+//!
+//! ```
+//! use nssroots::{bundle, BundleOptions, Policy, ReferenceTime, source::Source};
+//! let policy = Policy::new(ReferenceTime::parse_rfc3339("2025-04-19T00:00:00Z")?);
+//! let out = bundle(&Source::Snapshot, &policy, &BundleOptions::default())?;
+//! assert_eq!(out.count, out.pem.matches("-----BEGIN CERTIFICATE-----").count());
+//! assert!(out.pem.contains("## Input SHA-256: 620fd89c02acb0019f1899dab7907db5d20735904f5a9a0d3a8771a5857ac482"));
+//! # Ok::<(), nssroots::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod encode;
+pub mod error;
+pub mod model;
+pub mod parse;
+pub mod select;
+pub mod snapshot;
+pub mod source;
+pub mod write;
+
+pub use encode::SortKey;
+pub use error::{Error, Result};
+pub use model::{Certificate, Purpose, Store, TrustLevel, TrustRecord, Warning};
+pub use select::{Decision, DistrustAfterMode, Policy, Reason, ReferenceTime, Selection};
+
+/// Options of [`bundle`] beyond the policy.
+#[derive(Debug, Clone)]
+pub struct BundleOptions {
+    /// Output order.
+    pub sort: SortKey,
+    /// Allow a bundle with no certificate (an error otherwise).
+    pub allow_empty: bool,
+    /// Largest input accepted, in bytes.
+    pub max_input: u64,
+}
+
+impl Default for BundleOptions {
+    fn default() -> Self {
+        BundleOptions {
+            sort: SortKey::Source,
+            allow_empty: false,
+            max_input: source::DEFAULT_MAX_INPUT,
+        }
+    }
+}
+
+/// A generated bundle.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The PEM text.
+    pub pem: String,
+    /// Number of certificates in it.
+    pub count: usize,
+    /// Number of certificate objects in the input.
+    pub total: usize,
+    /// Warnings from the model (duplicates, unknown attributes).
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads `source`, applies `policy` and encodes the PEM bundle.
+///
+/// Fails on any parse or model error, and when nothing is selected unless
+/// [`BundleOptions::allow_empty`].
+pub fn bundle(source: &source::Source, policy: &Policy, options: &BundleOptions) -> Result<Bundle> {
+    let bytes = source.read(options.max_input)?;
+    let store = Store::from_bytes(&bytes, &source.name())?;
+    bundle_store(&store, &source.origin(), policy, options)
+}
+
+/// Applies `policy` to an already built store and encodes the PEM bundle.
+pub fn bundle_store(store: &Store, origin: &str, policy: &Policy, options: &BundleOptions) -> Result<Bundle> {
+    let selection = policy.select(store);
+    if selection.selected.is_empty() && !options.allow_empty {
+        return Err(Error::EmptySelection {
+            source_name: store.source_name.clone(),
+            total: store.certificates.len(),
+        });
+    }
+    Ok(Bundle {
+        pem: encode::pem_bundle(store, &selection, policy, origin, options.sort),
+        count: selection.selected.len(),
+        total: store.certificates.len(),
+        warnings: store.warnings.clone(),
+    })
+}

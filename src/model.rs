@@ -1,0 +1,992 @@
+//! Stage 2 of the pipeline: the **model**: certificates and the trust NSS
+//! gives them.
+//!
+//! [`Store::from_document`] turns the raw objects of [`crate::parse`] into
+//! [`Certificate`]s, each with the [`TrustRecord`] that belongs to it, plus the
+//! trust-only distrust records. Trust is paired with its certificate by
+//! `CKA_ISSUER` + `CKA_SERIAL_NUMBER` only, never by label, position or comment
+//! (labels repeat, comments lie), and both are checked against the certificate's
+//! DER. Every certificate hash a trust object states (SHA-1, MD5, or the
+//! PKCS #11 3.2 `CKA_HASH_OF_CERTIFICATE`/`CKA_CERT_HASH`) is recomputed and must
+//! match.
+//!
+//! All three spellings are understood: `CKO_NSS_TRUST`/`CKT_NSS_*`, the pre-2011
+//! `CKO_NETSCAPE_TRUST`/`CKT_NETSCAPE_*`, and the PKCS #11 3.2 `CKO_TRUST` with
+//! `CKT_TRUST_ANCHOR`, `CKT_TRUSTED`, `CKT_NOT_TRUSTED`,
+//! `CKT_TRUST_MUST_VERIFY_TRUST` and `CKT_TRUST_UNKNOWN`.
+//!
+//! ```
+//! let store = nssroots::Store::from_bytes(nssroots::snapshot::CERTDATA, "certdata.txt")?;
+//! let globalsign = store.certificates.iter().find(|c| c.label == "GlobalSign Root CA").unwrap();
+//! assert_eq!(
+//!     globalsign.trust_level(nssroots::Purpose::ServerAuth),
+//!     Some(nssroots::TrustLevel::TrustedDelegator)
+//! );
+//! # Ok::<(), nssroots::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::error::{Error, Result};
+use crate::parse::{self, Attribute, RawObject, Value};
+
+macro_rules! kebab_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $var:ident = $kebab:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $var),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// Every value's kebab-case name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($kebab),+];
+
+            /// The kebab-case name used on the command line and in reports.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$var => $kebab),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.name() == s)
+                    .ok_or_else(|| Error::Invalid(format!(
+                        "unknown {} {s:?}; expected one of: {}", $what, $name::NAMES.join(", ")
+                    )))
+            }
+        }
+    };
+}
+
+kebab_enum!(
+    /// A purpose NSS gives trust for: one per `CKA_TRUST_*` attribute.
+    Purpose, "purpose" {
+        /// `CKA_TRUST_SERVER_AUTH`
+        ServerAuth = "server-auth",
+        /// `CKA_TRUST_CLIENT_AUTH`
+        ClientAuth = "client-auth",
+        /// `CKA_TRUST_EMAIL_PROTECTION`
+        EmailProtection = "email-protection",
+        /// `CKA_TRUST_CODE_SIGNING`
+        CodeSigning = "code-signing",
+        /// `CKA_TRUST_TIME_STAMPING`
+        TimeStamping = "time-stamping",
+        /// `CKA_TRUST_IPSEC_END_SYSTEM`
+        IpsecEndSystem = "ipsec-end-system",
+        /// `CKA_TRUST_IPSEC_TUNNEL`
+        IpsecTunnel = "ipsec-tunnel",
+        /// `CKA_TRUST_IPSEC_USER`
+        IpsecUser = "ipsec-user",
+        /// `CKA_TRUST_DIGITAL_SIGNATURE`
+        DigitalSignature = "digital-signature",
+        /// `CKA_TRUST_NON_REPUDIATION`
+        NonRepudiation = "non-repudiation",
+        /// `CKA_TRUST_KEY_ENCIPHERMENT`
+        KeyEncipherment = "key-encipherment",
+        /// `CKA_TRUST_DATA_ENCIPHERMENT`
+        DataEncipherment = "data-encipherment",
+        /// `CKA_TRUST_KEY_AGREEMENT`
+        KeyAgreement = "key-agreement",
+        /// `CKA_TRUST_KEY_CERT_SIGN`
+        KeyCertSign = "key-cert-sign",
+        /// `CKA_TRUST_CRL_SIGN`
+        CrlSign = "crl-sign",
+    }
+);
+
+impl Purpose {
+    /// The certdata.txt attribute that carries this purpose's trust.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Purpose::ServerAuth => "CKA_TRUST_SERVER_AUTH",
+            Purpose::ClientAuth => "CKA_TRUST_CLIENT_AUTH",
+            Purpose::EmailProtection => "CKA_TRUST_EMAIL_PROTECTION",
+            Purpose::CodeSigning => "CKA_TRUST_CODE_SIGNING",
+            Purpose::TimeStamping => "CKA_TRUST_TIME_STAMPING",
+            Purpose::IpsecEndSystem => "CKA_TRUST_IPSEC_END_SYSTEM",
+            Purpose::IpsecTunnel => "CKA_TRUST_IPSEC_TUNNEL",
+            Purpose::IpsecUser => "CKA_TRUST_IPSEC_USER",
+            Purpose::DigitalSignature => "CKA_TRUST_DIGITAL_SIGNATURE",
+            Purpose::NonRepudiation => "CKA_TRUST_NON_REPUDIATION",
+            Purpose::KeyEncipherment => "CKA_TRUST_KEY_ENCIPHERMENT",
+            Purpose::DataEncipherment => "CKA_TRUST_DATA_ENCIPHERMENT",
+            Purpose::KeyAgreement => "CKA_TRUST_KEY_AGREEMENT",
+            Purpose::KeyCertSign => "CKA_TRUST_KEY_CERT_SIGN",
+            Purpose::CrlSign => "CKA_TRUST_CRL_SIGN",
+        }
+    }
+
+    /// The purpose carried by a `CKA_TRUST_*` attribute name.
+    pub fn from_attribute(name: &str) -> Option<Purpose> {
+        Purpose::ALL.iter().copied().find(|p| p.attribute() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+kebab_enum!(
+    /// A trust level, whatever its spelling in the file.
+    TrustLevel, "trust level" {
+        /// A trust anchor: `CKT_NSS_TRUSTED_DELEGATOR`, `CKT_NETSCAPE_TRUSTED_DELEGATOR`, `CKT_TRUST_ANCHOR`.
+        TrustedDelegator = "trusted-delegator",
+        /// Trusted as an end entity: `CKT_NSS_TRUSTED`, `CKT_NETSCAPE_TRUSTED`, `CKT_TRUSTED`.
+        Trusted = "trusted",
+        /// Neither trusted nor distrusted: `CKT_NSS_MUST_VERIFY_TRUST`, `CKT_NETSCAPE_MUST_VERIFY`,
+        /// `CKT_TRUST_MUST_VERIFY_TRUST`.
+        MustVerifyTrust = "must-verify-trust",
+        /// Explicitly distrusted: `CKT_NSS_NOT_TRUSTED`, `CKT_NETSCAPE_UNTRUSTED`, `CKT_NOT_TRUSTED`,
+        /// and the old `CKT_NSS_VALID`/`CKT_NETSCAPE_VALID`, which NSS's header says "really means
+        /// CKT_NSS_NOT_TRUSTED".
+        NotTrusted = "not-trusted",
+        /// `CKT_NSS_VALID_DELEGATOR`, `CKT_NETSCAPE_VALID_DELEGATOR`.
+        ValidDelegator = "valid-delegator",
+        /// `CKT_NSS_TRUST_UNKNOWN`, `CKT_NETSCAPE_TRUST_UNKNOWN`, `CKT_TRUST_UNKNOWN`.
+        TrustUnknown = "trust-unknown",
+    }
+);
+
+impl TrustLevel {
+    /// The level a `CKT_*` token means, in any of the three spellings.
+    pub fn from_token(token: &str) -> Option<TrustLevel> {
+        use TrustLevel::*;
+        Some(match token {
+            "CKT_NSS_TRUSTED_DELEGATOR" | "CKT_NETSCAPE_TRUSTED_DELEGATOR" | "CKT_TRUST_ANCHOR" => {
+                TrustedDelegator
+            }
+            "CKT_NSS_TRUSTED" | "CKT_NETSCAPE_TRUSTED" | "CKT_TRUSTED" => Trusted,
+            "CKT_NSS_MUST_VERIFY_TRUST"
+            | "CKT_NSS_MUST_VERIFY"
+            | "CKT_NETSCAPE_MUST_VERIFY"
+            | "CKT_NETSCAPE_MUST_VERIFY_TRUST"
+            | "CKT_TRUST_MUST_VERIFY_TRUST" => MustVerifyTrust,
+            "CKT_NSS_NOT_TRUSTED" | "CKT_NSS_UNTRUSTED" | "CKT_NETSCAPE_UNTRUSTED"
+            | "CKT_NETSCAPE_NOT_TRUSTED" | "CKT_NOT_TRUSTED" | "CKT_NSS_VALID"
+            | "CKT_NETSCAPE_VALID" => NotTrusted,
+            "CKT_NSS_VALID_DELEGATOR" | "CKT_NETSCAPE_VALID_DELEGATOR" => ValidDelegator,
+            "CKT_NSS_TRUST_UNKNOWN" | "CKT_NETSCAPE_TRUST_UNKNOWN" | "CKT_TRUST_UNKNOWN" => {
+                TrustUnknown
+            }
+            _ => return None,
+        })
+    }
+
+    /// Whether this level makes a certificate trusted for the purpose
+    /// (as an anchor or as an end entity).
+    pub fn is_trusting(self) -> bool {
+        matches!(
+            self,
+            TrustLevel::TrustedDelegator | TrustLevel::Trusted | TrustLevel::ValidDelegator
+        )
+    }
+}
+
+/// A hash algorithm a trust object may state a certificate hash in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashAlgorithm {
+    /// MD5 (`CKA_CERT_MD5_HASH`, `CKM_MD5`)
+    Md5,
+    /// SHA-1 (`CKA_CERT_SHA1_HASH`, `CKM_SHA_1`)
+    Sha1,
+    /// SHA-224 (`CKM_SHA224`)
+    Sha224,
+    /// SHA-256 (`CKM_SHA256`)
+    Sha256,
+    /// SHA-384 (`CKM_SHA384`)
+    Sha384,
+    /// SHA-512 (`CKM_SHA512`)
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Display name, such as `SHA-256`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Md5 => "MD5",
+            HashAlgorithm::Sha1 => "SHA-1",
+            HashAlgorithm::Sha224 => "SHA-224",
+            HashAlgorithm::Sha256 => "SHA-256",
+            HashAlgorithm::Sha384 => "SHA-384",
+            HashAlgorithm::Sha512 => "SHA-512",
+        }
+    }
+
+    /// The algorithm of a `CKM_*` mechanism token.
+    pub fn from_mechanism(token: &str) -> Option<HashAlgorithm> {
+        Some(match token {
+            "CKM_MD5" => HashAlgorithm::Md5,
+            "CKM_SHA_1" => HashAlgorithm::Sha1,
+            "CKM_SHA224" => HashAlgorithm::Sha224,
+            "CKM_SHA256" => HashAlgorithm::Sha256,
+            "CKM_SHA384" => HashAlgorithm::Sha384,
+            "CKM_SHA512" => HashAlgorithm::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// The algorithm whose digest has `len` bytes.
+    pub fn from_len(len: usize) -> Option<HashAlgorithm> {
+        Some(match len {
+            16 => HashAlgorithm::Md5,
+            20 => HashAlgorithm::Sha1,
+            28 => HashAlgorithm::Sha224,
+            32 => HashAlgorithm::Sha256,
+            48 => HashAlgorithm::Sha384,
+            64 => HashAlgorithm::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// The digest of `data`.
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            HashAlgorithm::Md5 => Md5::digest(data).to_vec(),
+            HashAlgorithm::Sha1 => Sha1::digest(data).to_vec(),
+            HashAlgorithm::Sha224 => Sha224::digest(data).to_vec(),
+            HashAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
+            HashAlgorithm::Sha384 => Sha384::digest(data).to_vec(),
+            HashAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+/// Distrust-after dates (Unix seconds): certificates issued by the root after
+/// the date are not trusted for that purpose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DistrustAfter {
+    /// `CKA_NSS_SERVER_DISTRUST_AFTER` (server-auth).
+    pub server: Option<i64>,
+    /// `CKA_NSS_EMAIL_DISTRUST_AFTER` (email-protection).
+    pub email: Option<i64>,
+}
+
+impl DistrustAfter {
+    /// The date for `purpose`, if that purpose has one.
+    pub fn for_purpose(&self, purpose: Purpose) -> Option<i64> {
+        match purpose {
+            Purpose::ServerAuth => self.server,
+            Purpose::EmailProtection => self.email,
+            _ => None,
+        }
+    }
+}
+
+/// Which family of names an object was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spelling {
+    /// `CKO_NSS_TRUST`, `CKT_NSS_*` (2011 to today).
+    Nss,
+    /// `CKO_NETSCAPE_TRUST`, `CKT_NETSCAPE_*` (before 2011).
+    Netscape,
+    /// PKCS #11 3.2 `CKO_TRUST`, `CKT_TRUST_*`.
+    Pkcs11v32,
+}
+
+/// A trust object: the trust NSS gives one certificate, named by issuer and serial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustRecord {
+    /// CKA_LABEL (informative only; never used for pairing).
+    pub label: String,
+    /// Line where the object starts.
+    pub line: usize,
+    /// CKA_ISSUER: DER of the issuer name.
+    pub issuer: Vec<u8>,
+    /// The serial number's content octets: CKA_SERIAL_NUMBER's DER INTEGER
+    /// unwrapped (or the attribute as is, where it is not a DER INTEGER).
+    pub serial: Vec<u8>,
+    levels: [Option<TrustLevel>; 15],
+    /// CKA_TRUST_STEP_UP_APPROVED.
+    pub step_up_approved: Option<bool>,
+    /// Distrust-after dates given in the trust object itself.
+    pub distrust_after: DistrustAfter,
+    /// Certificate hashes the object states.
+    pub hashes: Vec<(HashAlgorithm, Vec<u8>)>,
+    /// The spelling of the class.
+    pub spelling: Spelling,
+}
+
+impl TrustRecord {
+    /// The trust level for `purpose`, if the object states one.
+    pub fn level(&self, purpose: Purpose) -> Option<TrustLevel> {
+        self.levels.get(purpose.index()).copied().flatten()
+    }
+
+    /// Every purpose the record states a level for, with that level.
+    pub fn levels(&self) -> impl Iterator<Item = (Purpose, TrustLevel)> + '_ {
+        Purpose::ALL
+            .iter()
+            .filter_map(|&p| self.level(p).map(|l| (p, l)))
+    }
+
+    /// Whether two records say the same thing (labels, lines and the way the
+    /// hashes are stated may differ).
+    pub fn same_trust(&self, other: &TrustRecord) -> bool {
+        self.levels == other.levels
+            && self.step_up_approved == other.step_up_approved
+            && self.distrust_after == other.distrust_after
+    }
+}
+
+/// A certificate object and the trust paired with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    /// CKA_LABEL.
+    pub label: String,
+    /// Line where the object starts.
+    pub line: usize,
+    /// CKA_VALUE: the DER of the certificate.
+    pub der: Vec<u8>,
+    /// SHA-256 of the DER: the certificate's identity everywhere in nssroots.
+    pub sha256: [u8; 32],
+    /// Subject as text (RFC 4514 style, from the DER).
+    pub subject: String,
+    /// Issuer as text.
+    pub issuer: String,
+    /// CKA_ISSUER (checked equal to the DER's issuer).
+    pub issuer_der: Vec<u8>,
+    /// The serial number's content octets, from the DER (CKA_SERIAL_NUMBER is
+    /// checked to be their DER INTEGER encoding, or in some pre-2010 objects the
+    /// bare octets).
+    pub serial_number: Vec<u8>,
+    /// Serial number, colon-separated hex, as in the DER.
+    pub serial: String,
+    /// notBefore, Unix seconds.
+    pub not_before: i64,
+    /// notAfter, Unix seconds.
+    pub not_after: i64,
+    /// CKA_NSS_MOZILLA_CA_POLICY, where the object has it.
+    pub mozilla_ca_policy: Option<bool>,
+    /// Distrust-after dates given in the certificate object.
+    pub distrust_after: DistrustAfter,
+    /// The trust record paired by issuer and serial, if any.
+    pub trust: Option<TrustRecord>,
+}
+
+impl Certificate {
+    /// Trust level for `purpose` (None with no trust record or no level stated).
+    pub fn trust_level(&self, purpose: Purpose) -> Option<TrustLevel> {
+        self.trust.as_ref().and_then(|t| t.level(purpose))
+    }
+
+    /// The distrust-after date for `purpose`, from the certificate object or the
+    /// trust object (the earlier one where both give one).
+    pub fn distrust_after(&self, purpose: Purpose) -> Option<i64> {
+        let own = self.distrust_after.for_purpose(purpose);
+        let trust = self
+            .trust
+            .as_ref()
+            .and_then(|t| t.distrust_after.for_purpose(purpose));
+        match (own, trust) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// SHA-256 fingerprint, lowercase hex.
+    pub fn sha256_hex(&self) -> String {
+        to_hex(&self.sha256)
+    }
+}
+
+/// Something worth knowing that does not stop the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Line of the object concerned.
+    pub line: usize,
+    /// What it is.
+    pub message: String,
+}
+
+/// A parsed, checked certdata.txt.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// Name of the input, for messages.
+    pub source_name: String,
+    /// SHA-256 of the input bytes.
+    pub input_sha256: [u8; 32],
+    /// Certificates, in source order, duplicates removed.
+    pub certificates: Vec<Certificate>,
+    /// Trust objects with no certificate object: explicit distrust records.
+    pub distrust: Vec<TrustRecord>,
+    /// Warnings (duplicate objects, unknown attributes), in source order.
+    pub warnings: Vec<Warning>,
+}
+
+/// Lowercase hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Parses a 13-byte UTCTime `YYMMDDHHMMSSZ` (RFC 5280: YY < 50 is 20YY) to Unix seconds.
+pub fn parse_utc_time(bytes: &[u8]) -> Option<i64> {
+    if bytes.len() != 13 || bytes.get(12) != Some(&b'Z') {
+        return None;
+    }
+    let mut n = [0u8; 6];
+    for (i, slot) in n.iter_mut().enumerate() {
+        let hi = bytes.get(2 * i)?.checked_sub(b'0').filter(|d| *d < 10)?;
+        let lo = bytes.get(2 * i + 1)?.checked_sub(b'0').filter(|d| *d < 10)?;
+        *slot = hi * 10 + lo;
+    }
+    let year = if n[0] < 50 { 2000 } else { 1900 } + i32::from(n[0]);
+    let month = time::Month::try_from(n[1]).ok()?;
+    let date = time::Date::from_calendar_date(year, month, n[2]).ok()?;
+    let t = time::Time::from_hms(n[3], n[4], n[5]).ok()?;
+    Some(time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp())
+}
+
+/// Builder state: source name for errors.
+struct Ctx<'s> {
+    source_name: &'s str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, line: usize, message: String) -> Error {
+        Error::Object {
+            source_name: self.source_name.to_owned(),
+            line,
+            message,
+        }
+    }
+
+    fn octal<'o>(&self, obj: &'o RawObject<'_>, name: &str, what: &str) -> Result<&'o [u8]> {
+        match obj.get(name) {
+            Some(Attribute {
+                value: Value::Octal(b),
+                ..
+            }) => Ok(b),
+            Some(a) => Err(self.err(
+                a.line,
+                format!(
+                    "{name} has type {}; expected MULTILINE_OCTAL ({what})",
+                    a.value.type_name()
+                ),
+            )),
+            None => Err(self.err(
+                obj.line,
+                format!(
+                    "{} object has no {name}; expected {what}",
+                    obj.class()
+                ),
+            )),
+        }
+    }
+
+    fn label(&self, obj: &RawObject<'_>) -> Result<String> {
+        match obj.get("CKA_LABEL") {
+            Some(Attribute {
+                value: Value::Utf8(s),
+                ..
+            }) => Ok(s.to_string()),
+            Some(a) => Err(self.err(
+                a.line,
+                format!("CKA_LABEL has type {}; expected UTF8", a.value.type_name()),
+            )),
+            None => Ok(String::new()),
+        }
+    }
+
+    fn bool_attr(&self, obj: &RawObject<'_>, name: &str) -> Result<Option<bool>> {
+        match obj.get(name) {
+            Some(Attribute {
+                value: Value::Bool(b),
+                ..
+            }) => Ok(Some(*b)),
+            Some(a) => Err(self.err(
+                a.line,
+                format!("{name} has type {}; expected CK_BBOOL", a.value.type_name()),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// `CK_BBOOL CK_FALSE` (none) or a 13-byte UTCTime in MULTILINE_OCTAL.
+    fn date_attr(&self, obj: &RawObject<'_>, name: &str) -> Result<Option<i64>> {
+        match obj.get(name) {
+            None
+            | Some(Attribute {
+                value: Value::Bool(false),
+                ..
+            }) => Ok(None),
+            Some(Attribute {
+                value: Value::Octal(b),
+                line,
+                ..
+            }) => parse_utc_time(b).map(Some).ok_or_else(|| {
+                self.err(
+                    *line,
+                    format!(
+                        "{name} is {:?}; expected 13 ASCII bytes of UTCTime YYMMDDHHMMSSZ",
+                        String::from_utf8_lossy(b)
+                    ),
+                )
+            }),
+            Some(a) => Err(self.err(
+                a.line,
+                format!(
+                    "{name} is {} {}; expected CK_BBOOL CK_FALSE or a MULTILINE_OCTAL UTCTime",
+                    a.value.type_name(),
+                    match &a.value {
+                        Value::Bool(true) => "CK_TRUE",
+                        _ => "",
+                    }
+                ),
+            )),
+        }
+    }
+
+    fn distrust_after(&self, obj: &RawObject<'_>) -> Result<DistrustAfter> {
+        Ok(DistrustAfter {
+            server: self.date_attr(obj, "CKA_NSS_SERVER_DISTRUST_AFTER")?,
+            email: self.date_attr(obj, "CKA_NSS_EMAIL_DISTRUST_AFTER")?,
+        })
+    }
+
+    fn certificate(&self, obj: &RawObject<'_>, warnings: &mut Vec<Warning>) -> Result<Certificate> {
+        let label = self.label(obj)?;
+        if let Some(a) = obj.get("CKA_CERTIFICATE_TYPE") {
+            if a.value != Value::CertificateType("CKC_X_509") {
+                return Err(self.err(
+                    a.line,
+                    format!(
+                        "certificate \"{label}\" has CKA_CERTIFICATE_TYPE {:?}; expected CKC_X_509",
+                        a.value
+                    ),
+                ));
+            }
+        }
+        let der = self.octal(obj, "CKA_VALUE", "the certificate's DER")?;
+        let value_line = obj.get("CKA_VALUE").map_or(obj.line, |a| a.line);
+        let bad = |reason: String| Error::Certificate {
+            source_name: self.source_name.to_owned(),
+            line: value_line,
+            label: label.clone(),
+            reason,
+        };
+        let (rest, x509) = X509Certificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(bad(format!("{} bytes after the certificate", rest.len())));
+        }
+        let tbs = &x509.tbs_certificate;
+        let issuer_der = self.octal(obj, "CKA_ISSUER", "the DER of the issuer name")?;
+        let serial_der = self.octal(obj, "CKA_SERIAL_NUMBER", "the DER of the serial number")?;
+        if issuer_der != tbs.issuer.as_raw() {
+            return Err(self.err(
+                obj.get("CKA_ISSUER").map_or(obj.line, |a| a.line),
+                format!("certificate \"{label}\": CKA_ISSUER differs from the issuer in CKA_VALUE"),
+            ));
+        }
+        let serial_line = obj.get("CKA_SERIAL_NUMBER").map_or(obj.line, |a| a.line);
+        if integer_content(serial_der) != Some(tbs.raw_serial()) {
+            if serial_der != tbs.raw_serial() {
+                return Err(self.err(
+                    serial_line,
+                    format!(
+                        "certificate \"{label}\": CKA_SERIAL_NUMBER is not the DER INTEGER of the serial number in CKA_VALUE"
+                    ),
+                ));
+            }
+            warnings.push(Warning {
+                line: serial_line,
+                message: format!(
+                    "certificate \"{label}\": CKA_SERIAL_NUMBER holds the bare serial number octets, not their DER INTEGER \
+                     encoding; paired by the serial number in CKA_VALUE"
+                ),
+            });
+        }
+        if let Some(Attribute {
+            value: Value::Octal(subject),
+            line,
+            ..
+        }) = obj.get("CKA_SUBJECT")
+        {
+            if subject.as_slice() != tbs.subject.as_raw() {
+                return Err(self.err(
+                    *line,
+                    format!("certificate \"{label}\": CKA_SUBJECT differs from the subject in CKA_VALUE"),
+                ));
+            }
+        }
+        let validity = tbs.validity();
+        Ok(Certificate {
+            sha256: Sha256::digest(der).into(),
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            serial: tbs.raw_serial_as_string(),
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            der: der.to_vec(),
+            issuer_der: issuer_der.to_vec(),
+            serial_number: tbs.raw_serial().to_vec(),
+            mozilla_ca_policy: self.bool_attr(obj, "CKA_NSS_MOZILLA_CA_POLICY")?,
+            distrust_after: self.distrust_after(obj)?,
+            trust: None,
+            line: obj.line,
+            label,
+        })
+    }
+
+    fn trust(&self, obj: &RawObject<'_>, spelling: Spelling, warnings: &mut Vec<Warning>) -> Result<TrustRecord> {
+        let label = self.label(obj)?;
+        let mut levels = [None; 15];
+        let mut hashes = Vec::new();
+        let named_alg = match obj.get("CKA_NAME_HASH_ALGORITHM") {
+            None => None,
+            Some(Attribute {
+                value: Value::Mechanism(m),
+                line,
+                ..
+            }) => Some(HashAlgorithm::from_mechanism(m).ok_or_else(|| {
+                self.err(
+                    *line,
+                    format!("unknown hash mechanism {m}; expected CKM_SHA_1, CKM_SHA256, CKM_SHA384, CKM_SHA512, CKM_SHA224 or CKM_MD5"),
+                )
+            })?),
+            Some(a) => {
+                return Err(self.err(
+                    a.line,
+                    format!(
+                        "CKA_NAME_HASH_ALGORITHM has type {}; expected CK_MECHANISM_TYPE",
+                        a.value.type_name()
+                    ),
+                ));
+            }
+        };
+        for a in &obj.attributes {
+            match (a.name, &a.value) {
+                ("CKA_CERT_SHA1_HASH", Value::Octal(h)) => hashes.push((HashAlgorithm::Sha1, h.clone())),
+                ("CKA_CERT_MD5_HASH", Value::Octal(h)) => hashes.push((HashAlgorithm::Md5, h.clone())),
+                ("CKA_HASH_OF_CERTIFICATE" | "CKA_CERT_HASH", Value::Octal(h)) => {
+                    let alg = named_alg.or_else(|| HashAlgorithm::from_len(h.len())).ok_or_else(|| {
+                        self.err(
+                            a.line,
+                            format!("{} has {} bytes and no CKA_NAME_HASH_ALGORITHM says which hash it is", a.name, h.len()),
+                        )
+                    })?;
+                    hashes.push((alg, h.clone()));
+                }
+                ("CKA_CERT_SHA1_HASH" | "CKA_CERT_MD5_HASH" | "CKA_HASH_OF_CERTIFICATE" | "CKA_CERT_HASH", v) => {
+                    return Err(self.err(
+                        a.line,
+                        format!("{} has type {}; expected MULTILINE_OCTAL", a.name, v.type_name()),
+                    ));
+                }
+                (name, Value::Trust(token)) => {
+                    let level = TrustLevel::from_token(token).ok_or_else(|| {
+                        self.err(
+                            a.line,
+                            format!(
+                                "unknown trust value {token} for {name}; expected a CKT_NSS_*, CKT_NETSCAPE_* or PKCS #11 3.2 CKT_* trust value"
+                            ),
+                        )
+                    })?;
+                    match Purpose::from_attribute(name) {
+                        Some(p) => {
+                            if let Some(slot) = levels.get_mut(p.index()) {
+                                *slot = Some(level);
+                            }
+                        }
+                        None => warnings.push(Warning {
+                            line: a.line,
+                            message: format!("trust object \"{label}\": unknown purpose attribute {name} ignored"),
+                        }),
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (alg, h) in &hashes {
+            if h.len() != alg.digest(b"").len() {
+                return Err(self.err(
+                    obj.line,
+                    format!("trust object \"{label}\": {} hash has {} bytes; expected {}", alg.name(), h.len(), alg.digest(b"").len()),
+                ));
+            }
+        }
+        Ok(TrustRecord {
+            issuer: self.octal(obj, "CKA_ISSUER", "the DER of the certificate's issuer")?.to_vec(),
+            serial: {
+                let der = self.octal(obj, "CKA_SERIAL_NUMBER", "the DER of the certificate's serial number")?;
+                integer_content(der).unwrap_or(der).to_vec()
+            },
+            levels,
+            step_up_approved: self.bool_attr(obj, "CKA_TRUST_STEP_UP_APPROVED")?,
+            distrust_after: self.distrust_after(obj)?,
+            hashes,
+            spelling,
+            line: obj.line,
+            label,
+        })
+    }
+}
+
+/// The content octets of a DER INTEGER (`02 len content`), if `der` is exactly one.
+fn integer_content(der: &[u8]) -> Option<&[u8]> {
+    let (&tag, rest) = der.split_first()?;
+    if tag != 0x02 {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let (len_bytes, rest) = rest.split_at(n);
+        (len_bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b)), rest)
+    };
+    (rest.len() == len).then_some(rest)
+}
+
+impl Store {
+    /// Parses and models certdata.txt bytes in one step.
+    pub fn from_bytes(input: &[u8], source_name: &str) -> Result<Store> {
+        let doc = parse::parse(input, source_name)?;
+        let mut store = Store::from_document(&doc, source_name)?;
+        store.input_sha256 = Sha256::digest(input).into();
+        store.source_name = source_name.to_owned();
+        Ok(store)
+    }
+
+    /// Builds the model from parsed objects. `input_sha256` is left zero; use
+    /// [`Store::from_bytes`] to have it set.
+    pub fn from_document(doc: &parse::Document<'_>, source_name: &str) -> Result<Store> {
+        let ctx = Ctx { source_name };
+        let mut warnings = Vec::new();
+        let mut certificates: Vec<Certificate> = Vec::new();
+        let mut by_sha256: HashMap<[u8; 32], usize> = HashMap::new();
+        let mut by_issuer_serial: HashMap<(Vec<u8>, Vec<u8>), usize> = HashMap::new();
+        let mut trust_objects = Vec::new();
+
+        for obj in &doc.objects {
+            let class = obj.class();
+            match class {
+                "CKO_CERTIFICATE" => {
+                    let cert = ctx.certificate(obj, &mut warnings)?;
+                    if let Some(&i) = by_sha256.get(&cert.sha256) {
+                        let first = certificates.get(i).map_or(0, |c| c.line);
+                        warnings.push(Warning {
+                            line: obj.line,
+                            message: format!(
+                                "certificate \"{}\" repeats the certificate at line {first} (same DER); kept once",
+                                cert.label
+                            ),
+                        });
+                        continue;
+                    }
+                    let key = (cert.issuer_der.clone(), cert.serial_number.clone());
+                    if let Some(&i) = by_issuer_serial.get(&key) {
+                        return Err(Error::Conflict {
+                            source_name: source_name.to_owned(),
+                            line: obj.line,
+                            other_line: certificates.get(i).map_or(0, |c| c.line),
+                            message: format!(
+                                "certificate \"{}\" has the same issuer and serial number as another certificate with different DER",
+                                cert.label
+                            ),
+                        });
+                    }
+                    by_sha256.insert(cert.sha256, certificates.len());
+                    by_issuer_serial.insert(key, certificates.len());
+                    certificates.push(cert);
+                }
+                "CKO_NSS_TRUST" => trust_objects.push((obj, Spelling::Nss)),
+                "CKO_NETSCAPE_TRUST" => trust_objects.push((obj, Spelling::Netscape)),
+                "CKO_TRUST" => trust_objects.push((obj, Spelling::Pkcs11v32)),
+                "CKO_NSS_BUILTIN_ROOT_LIST" | "CKO_NETSCAPE_BUILTIN_ROOT_LIST" => {}
+                other => {
+                    return Err(ctx.err(
+                        obj.line,
+                        format!(
+                            "unknown object class {other}; expected CKO_CERTIFICATE, CKO_NSS_TRUST, CKO_NETSCAPE_TRUST, CKO_TRUST or CKO_NSS_BUILTIN_ROOT_LIST"
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let mut distrust: Vec<TrustRecord> = Vec::new();
+        for (obj, spelling) in trust_objects {
+            let record = ctx.trust(obj, spelling, &mut warnings)?;
+            let key = (record.issuer.clone(), record.serial.clone());
+            match by_issuer_serial.get(&key).and_then(|&i| certificates.get_mut(i)) {
+                Some(cert) => {
+                    for (alg, stated) in &record.hashes {
+                        let computed = alg.digest(&cert.der);
+                        if &computed != stated {
+                            return Err(Error::HashMismatch {
+                                source_name: source_name.to_owned(),
+                                trust_line: record.line,
+                                trust_label: record.label.clone(),
+                                cert_line: cert.line,
+                                cert_label: cert.label.clone(),
+                                algorithm: alg.name(),
+                                stated: to_hex(stated),
+                                computed: to_hex(&computed),
+                            });
+                        }
+                    }
+                    match &cert.trust {
+                        None => cert.trust = Some(record),
+                        Some(prev) if prev.same_trust(&record) => warnings.push(Warning {
+                            line: record.line,
+                            message: format!(
+                                "trust object \"{}\" repeats the trust object at line {} for the same certificate; kept once",
+                                record.label, prev.line
+                            ),
+                        }),
+                        Some(prev) => {
+                            return Err(Error::Conflict {
+                                source_name: source_name.to_owned(),
+                                line: record.line,
+                                other_line: prev.line,
+                                message: format!(
+                                    "trust object \"{}\" disagrees with an earlier trust object for the same certificate \"{}\" (line {})",
+                                    record.label, cert.label, cert.line
+                                ),
+                            });
+                        }
+                    }
+                }
+                None => {
+                    if let Some((p, l)) = record.levels().find(|(_, l)| l.is_trusting()) {
+                        return Err(ctx.err(
+                            record.line,
+                            format!(
+                                "trust object \"{}\" gives {l} trust for {p} but no certificate object has its issuer and serial number; \
+                                 expected trust-only objects to distrust",
+                                record.label
+                            ),
+                        ));
+                    }
+                    if let Some(prev) = distrust
+                        .iter()
+                        .find(|d| d.issuer == record.issuer && d.serial == record.serial)
+                    {
+                        if !prev.same_trust(&record) {
+                            return Err(Error::Conflict {
+                                source_name: source_name.to_owned(),
+                                line: record.line,
+                                other_line: prev.line,
+                                message: format!(
+                                    "distrust object \"{}\" disagrees with an earlier one for the same issuer and serial number",
+                                    record.label
+                                ),
+                            });
+                        }
+                        warnings.push(Warning {
+                            line: record.line,
+                            message: format!(
+                                "distrust object \"{}\" repeats the one at line {}; kept once",
+                                record.label, prev.line
+                            ),
+                        });
+                        continue;
+                    }
+                    distrust.push(record);
+                }
+            }
+        }
+        warnings.sort_by_key(|w| w.line);
+        Ok(Store {
+            source_name: source_name.to_owned(),
+            input_sha256: [0; 32],
+            certificates,
+            distrust,
+            warnings,
+        })
+    }
+
+    /// The certificate with this SHA-256, if present.
+    pub fn by_sha256(&self, sha256: &[u8; 32]) -> Option<&Certificate> {
+        self.certificates.iter().find(|c| &c.sha256 == sha256)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_time_parses_and_rejects() {
+        assert_eq!(parse_utc_time(b"241130235959Z"), Some(1_733_011_199));
+        assert_eq!(parse_utc_time(b"991231235959Z"), Some(946_684_799));
+        assert_eq!(parse_utc_time(b"241330235959Z"), None);
+        assert_eq!(parse_utc_time(b"240230000000Z"), None);
+        assert_eq!(parse_utc_time(b"2411302359Z"), None);
+        assert_eq!(parse_utc_time(b"24113023595xZ"), None);
+        assert_eq!(parse_utc_time(b"241130235959+"), None);
+    }
+
+    #[test]
+    fn all_spellings_map_to_one_level() {
+        for (tokens, level) in [
+            (&["CKT_NSS_TRUSTED_DELEGATOR", "CKT_NETSCAPE_TRUSTED_DELEGATOR", "CKT_TRUST_ANCHOR"][..], TrustLevel::TrustedDelegator),
+            (&["CKT_NSS_NOT_TRUSTED", "CKT_NETSCAPE_UNTRUSTED", "CKT_NOT_TRUSTED", "CKT_NETSCAPE_VALID"][..], TrustLevel::NotTrusted),
+            (&["CKT_NSS_MUST_VERIFY_TRUST", "CKT_NETSCAPE_MUST_VERIFY", "CKT_TRUST_MUST_VERIFY_TRUST"][..], TrustLevel::MustVerifyTrust),
+            (&["CKT_NSS_TRUST_UNKNOWN", "CKT_NETSCAPE_TRUST_UNKNOWN", "CKT_TRUST_UNKNOWN"][..], TrustLevel::TrustUnknown),
+            (&["CKT_NSS_TRUSTED", "CKT_NETSCAPE_TRUSTED", "CKT_TRUSTED"][..], TrustLevel::Trusted),
+            (&["CKT_NSS_VALID_DELEGATOR", "CKT_NETSCAPE_VALID_DELEGATOR"][..], TrustLevel::ValidDelegator),
+        ] {
+            for t in tokens {
+                assert_eq!(TrustLevel::from_token(t), Some(level), "{t}");
+            }
+        }
+        assert_eq!(TrustLevel::from_token("CKT_NSS_TRUSTED_DELEGATORX"), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for p in Purpose::ALL {
+            assert_eq!(p.name().parse::<Purpose>().unwrap(), *p);
+            assert_eq!(Purpose::from_attribute(p.attribute()), Some(*p));
+        }
+        for l in TrustLevel::ALL {
+            assert_eq!(l.name().parse::<TrustLevel>().unwrap(), *l);
+        }
+        assert!("server".parse::<Purpose>().unwrap_err().to_string().contains("server-auth"));
+    }
+
+    #[test]
+    fn integer_content_checks_the_header() {
+        assert_eq!(integer_content(&[2, 1, 5]), Some(&[5u8][..]));
+        assert_eq!(integer_content(&[2, 0x81, 1, 5]), Some(&[5u8][..]));
+        assert_eq!(integer_content(&[2, 2, 5]), None);
+        assert_eq!(integer_content(&[4, 1, 5]), None);
+        assert_eq!(integer_content(&[]), None);
+    }
+
+    #[test]
+    fn hash_lengths_match_algorithms() {
+        for alg in [HashAlgorithm::Md5, HashAlgorithm::Sha1, HashAlgorithm::Sha224, HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512] {
+            assert_eq!(HashAlgorithm::from_len(alg.digest(b"x").len()), Some(alg));
+        }
+    }
+}

@@ -1,0 +1,781 @@
+//! Stage 1 of the pipeline: **parse** certdata.txt text into raw objects.
+//!
+//! The grammar, as it occurs from 2005 to today:
+//!
+//! ```text
+//! file      = header "BEGINDATA" EOL { blank | comment | attribute }
+//! header    = { blank | comment | "CVS_ID" SP quoted }
+//! attribute = NAME SP TYPE [ SP value ] EOL
+//!           | NAME SP "MULTILINE_OCTAL" EOL { "\ooo"... EOL } "END" EOL
+//! ```
+//!
+//! An object starts at each `CKA_CLASS` attribute and runs to the next one.
+//! Value types understood: `CK_OBJECT_CLASS`, `CK_BBOOL`, `CK_CERTIFICATE_TYPE`,
+//! `CK_TRUST`, `CK_MECHANISM_TYPE` (one identifier each), `UTF8` (a quoted
+//! string with raw UTF-8 or C-style `\xNN` escapes) and `MULTILINE_OCTAL`. Any
+//! other type token is kept as raw text ([`Value::Other`]). Lines may end in LF
+//! or CRLF, but one file uses one of them.
+//!
+//! This stage knows nothing of what objects mean; see [`crate::model`].
+//!
+//! ```
+//! let text = b"BEGINDATA\nCKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\nCKA_LABEL UTF8 \"Ra\\xC3\\xADz\"\n";
+//! let doc = nssroots::parse::parse(text, "certdata.txt")?;
+//! assert_eq!(doc.objects.len(), 1);
+//! assert_eq!(doc.objects[0].get("CKA_LABEL").and_then(|a| a.value.as_utf8()), Some("Raíz"));
+//! # Ok::<(), nssroots::Error>(())
+//! ```
+
+use std::borrow::Cow;
+
+use nom::{
+    IResult, Parser,
+    bytes::complete::{tag, take_while_m_n, take_while1},
+    character::complete::{char, space0, space1},
+};
+
+use crate::error::{Error, Result};
+
+/// A parsed certdata.txt: the header and the objects after `BEGINDATA`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document<'a> {
+    /// The `CVS_ID "..."` string of pre-2013 files, if present.
+    pub cvs_id: Option<Cow<'a, str>>,
+    /// Line of `BEGINDATA`.
+    pub begindata_line: usize,
+    /// The objects, in source order.
+    pub objects: Vec<RawObject<'a>>,
+    /// Whether lines end in CRLF (else LF).
+    pub crlf: bool,
+}
+
+/// One object: the attributes from a `CKA_CLASS` line to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawObject<'a> {
+    /// Line of its `CKA_CLASS` attribute.
+    pub line: usize,
+    /// Its attributes, in source order; each name occurs once.
+    pub attributes: Vec<Attribute<'a>>,
+}
+
+impl<'a> RawObject<'a> {
+    /// The attribute called `name`, if the object has it.
+    pub fn get(&self, name: &str) -> Option<&Attribute<'a>> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The object's class token (the value of its first attribute, `CKA_CLASS`).
+    pub fn class(&self) -> &'a str {
+        match self.attributes.first().map(|a| &a.value) {
+            Some(Value::ObjectClass(c)) => c,
+            _ => "",
+        }
+    }
+}
+
+/// One `NAME TYPE VALUE` attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    /// The attribute name, such as `CKA_LABEL`.
+    pub name: &'a str,
+    /// Its typed value.
+    pub value: Value<'a>,
+    /// 1-based line of the attribute's name.
+    pub line: usize,
+}
+
+/// A typed attribute value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// `CK_OBJECT_CLASS CKO_...`
+    ObjectClass(&'a str),
+    /// `CK_BBOOL CK_TRUE|CK_FALSE`
+    Bool(bool),
+    /// `CK_CERTIFICATE_TYPE CKC_...`
+    CertificateType(&'a str),
+    /// `CK_TRUST CKT_...`
+    Trust(&'a str),
+    /// `CK_MECHANISM_TYPE CKM_...`
+    Mechanism(&'a str),
+    /// `UTF8 "..."`, escapes decoded.
+    Utf8(Cow<'a, str>),
+    /// `MULTILINE_OCTAL` ... `END`, decoded to bytes.
+    Octal(Vec<u8>),
+    /// Any other type token, with the rest of the line as written.
+    Other {
+        /// The type token.
+        type_name: &'a str,
+        /// The rest of the line, trimmed.
+        raw: &'a str,
+    },
+}
+
+impl<'a> Value<'a> {
+    /// The decoded string of a `UTF8` value.
+    pub fn as_utf8(&self) -> Option<&str> {
+        match self {
+            Value::Utf8(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a `MULTILINE_OCTAL` value.
+    pub fn as_octal(&self) -> Option<&[u8]> {
+        match self {
+            Value::Octal(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The type token as written in the file.
+    pub fn type_name(&self) -> &'a str {
+        match self {
+            Value::ObjectClass(_) => "CK_OBJECT_CLASS",
+            Value::Bool(_) => "CK_BBOOL",
+            Value::CertificateType(_) => "CK_CERTIFICATE_TYPE",
+            Value::Trust(_) => "CK_TRUST",
+            Value::Mechanism(_) => "CK_MECHANISM_TYPE",
+            Value::Utf8(_) => "UTF8",
+            Value::Octal(_) => "MULTILINE_OCTAL",
+            Value::Other { type_name, .. } => type_name,
+        }
+    }
+}
+
+/// A syntax error inside one line: byte offset in the line and message.
+struct LineError {
+    offset: usize,
+    message: String,
+}
+
+impl LineError {
+    fn at(line: &str, rest: &str, message: impl Into<String>) -> Self {
+        LineError {
+            offset: line.len().saturating_sub(rest.len()),
+            message: message.into(),
+        }
+    }
+}
+
+type LineResult<T> = std::result::Result<T, LineError>;
+
+fn syntax(source_name: &str, line_no: usize, line: &str, e: LineError) -> Error {
+    let column = line
+        .get(..e.offset.min(line.len()))
+        .map_or(e.offset, |s| s.chars().count())
+        + 1;
+    Error::Syntax {
+        source_name: source_name.to_owned(),
+        line: line_no,
+        column,
+        message: e.message,
+    }
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// An identifier such as `CKA_LABEL` or `CKT_NSS_TRUSTED_DELEGATOR`.
+fn ident(i: &str) -> IResult<&str, &str> {
+    take_while1(is_ident_char).parse(i)
+}
+
+/// A type token: anything up to the next blank.
+fn type_token(i: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| !c.is_ascii_whitespace()).parse(i)
+}
+
+/// One `\ooo` escape of a MULTILINE_OCTAL line (three octal digits, at most `\377`).
+fn octal_escape(i: &str) -> IResult<&str, u8> {
+    let (rest, (_, digits)) = (char('\\'), take_while_m_n(3, 3, |c: char| c.is_digit(8))).parse(i)?;
+    let value = digits
+        .bytes()
+        .fold(0u16, |acc, d| acc * 8 + u16::from(d - b'0'));
+    match u8::try_from(value) {
+        Ok(byte) => Ok((rest, byte)),
+        Err(_) => Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Verify,
+        ))),
+    }
+}
+
+/// Decodes a whole MULTILINE_OCTAL body line, appending to `out`.
+fn octal_line(line: &str, out: &mut Vec<u8>, attr: &str) -> LineResult<()> {
+    let mut rest = line.trim_end();
+    while !rest.is_empty() {
+        match octal_escape(rest) {
+            Ok((r, byte)) => {
+                out.push(byte);
+                rest = r;
+            }
+            Err(_) => {
+                let found = describe(rest);
+                let message = if rest.starts_with('\\') {
+                    format!(
+                        "bad octal escape {found} in the MULTILINE_OCTAL value of {attr}; \
+                         expected a backslash and three octal digits from \\000 to \\377"
+                    )
+                } else {
+                    format!(
+                        "unexpected {found} in the MULTILINE_OCTAL value of {attr}; \
+                         expected \\ooo octal escapes or END"
+                    )
+                };
+                return Err(LineError::at(line, rest, message));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A short, printable description of what starts `rest`, for messages.
+fn describe(rest: &str) -> String {
+    let snippet: String = rest.chars().take(12).collect();
+    if snippet.is_empty() {
+        "end of line".to_owned()
+    } else {
+        format!("{:?}", snippet)
+    }
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A double-quoted string with `\xNN`, `\\` and `\"` escapes. The decoded bytes
+/// must be UTF-8. Returns the rest of the line and the string.
+fn quoted<'a>(line: &'a str, i: &'a str) -> LineResult<(&'a str, Cow<'a, str>)> {
+    let (body, _) = tag::<_, _, nom::error::Error<&str>>("\"")
+        .parse(i)
+        .map_err(|_| LineError::at(line, i, format!("expected '\"' to open a string, found {}", describe(i))))?;
+    let bytes = body.as_bytes();
+    // Fast path: no escapes before the closing quote.
+    let mut pos = 0;
+    while pos < bytes.len() && bytes[pos] != b'"' && bytes[pos] != b'\\' {
+        pos += 1;
+    }
+    if pos < bytes.len() && bytes[pos] == b'"' {
+        let s = body.get(..pos).unwrap_or_default();
+        return Ok((body.get(pos + 1..).unwrap_or_default(), Cow::Borrowed(s)));
+    }
+    let mut out: Vec<u8> = bytes.get(..pos).unwrap_or_default().to_vec();
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b'"' => {
+                let rest = body.get(pos + 1..).unwrap_or_default();
+                return match String::from_utf8(out) {
+                    Ok(s) => Ok((rest, Cow::Owned(s))),
+                    Err(_) => Err(LineError::at(
+                        line,
+                        i,
+                        "string escapes decode to bytes that are not UTF-8; expected \\xNN escapes of whole UTF-8 characters",
+                    )),
+                };
+            }
+            b'\\' => {
+                let esc_rest = body.get(pos..).unwrap_or_default();
+                match bytes.get(pos + 1) {
+                    Some(b'x') | Some(b'X') => {
+                        match (
+                            bytes.get(pos + 2).copied().and_then(hex_val),
+                            bytes.get(pos + 3).copied().and_then(hex_val),
+                        ) {
+                            (Some(h), Some(l)) => {
+                                out.push(h * 16 + l);
+                                pos += 4;
+                            }
+                            _ => {
+                                return Err(LineError::at(
+                                    line,
+                                    esc_rest,
+                                    format!("bad escape {}; expected \\x and two hex digits", describe(esc_rest)),
+                                ));
+                            }
+                        }
+                    }
+                    Some(b'\\') | Some(b'"') => {
+                        out.push(bytes[pos + 1]);
+                        pos += 2;
+                    }
+                    _ => {
+                        return Err(LineError::at(
+                            line,
+                            esc_rest,
+                            format!(
+                                "unknown escape {} in a string; expected \\xNN, \\\\ or \\\"",
+                                describe(esc_rest)
+                            ),
+                        ));
+                    }
+                }
+            }
+            b => {
+                out.push(b);
+                pos += 1;
+            }
+        }
+    }
+    Err(LineError::at(line, line.get(line.len()..).unwrap_or_default(), "string not closed; expected '\"' before the end of the line"))
+}
+
+/// Requires nothing but blanks after a value.
+fn end_of_line<'a>(line: &'a str, rest: &'a str, after: &str) -> LineResult<()> {
+    let (rest, _) = space0::<_, nom::error::Error<&str>>(rest).unwrap_or((rest, ""));
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(LineError::at(
+            line,
+            rest,
+            format!("unexpected {} after {after}; expected the end of the line", describe(rest)),
+        ))
+    }
+}
+
+/// What an attribute line starts: a complete value, or a MULTILINE_OCTAL body.
+enum Parsed<'a> {
+    Value(&'a str, Value<'a>),
+    OctalStart(&'a str),
+}
+
+/// Parses `NAME TYPE [VALUE]`.
+fn attribute_line(line: &str) -> LineResult<Parsed<'_>> {
+    let (rest, name) = ident(line).map_err(|_| {
+        LineError::at(
+            line,
+            line,
+            format!("unexpected {}; expected an attribute name such as CKA_LABEL, a comment or a blank line", describe(line)),
+        )
+    })?;
+    let (rest, _) = space1::<_, nom::error::Error<&str>>(rest).map_err(|_| {
+        LineError::at(line, rest, format!("expected a blank and a type after {name}, found {}", describe(rest)))
+    })?;
+    let (rest, type_name) = type_token(rest)
+        .map_err(|_| LineError::at(line, rest, format!("expected a type after {name}")))?;
+    if type_name == "MULTILINE_OCTAL" {
+        end_of_line(line, rest, "MULTILINE_OCTAL")?;
+        return Ok(Parsed::OctalStart(name));
+    }
+    let value_start = match space1::<_, nom::error::Error<&str>>(rest) {
+        Ok((r, _)) => r,
+        Err(_) if type_name == "UTF8" || is_token_type(type_name) => {
+            return Err(LineError::at(
+                line,
+                rest,
+                format!("expected a blank and a value after {name} {type_name}, found {}", describe(rest)),
+            ));
+        }
+        Err(_) => rest,
+    };
+    let value = match type_name {
+        "UTF8" => {
+            let (r, s) = quoted(line, value_start)?;
+            end_of_line(line, r, "the string")?;
+            Value::Utf8(s)
+        }
+        "CK_BBOOL" => {
+            let (r, tok) = ident(value_start).map_err(|_| {
+                LineError::at(line, value_start, format!("expected CK_TRUE or CK_FALSE, found {}", describe(value_start)))
+            })?;
+            let b = match tok {
+                "CK_TRUE" => true,
+                "CK_FALSE" => false,
+                _ => {
+                    return Err(LineError::at(
+                        line,
+                        value_start,
+                        format!("expected CK_TRUE or CK_FALSE, found {tok:?}"),
+                    ));
+                }
+            };
+            end_of_line(line, r, tok)?;
+            Value::Bool(b)
+        }
+        t if is_token_type(t) => {
+            let (r, tok) = ident(value_start).map_err(|_| {
+                LineError::at(line, value_start, format!("expected an identifier value for {t}, found {}", describe(value_start)))
+            })?;
+            end_of_line(line, r, tok)?;
+            match t {
+                "CK_OBJECT_CLASS" => Value::ObjectClass(tok),
+                "CK_CERTIFICATE_TYPE" => Value::CertificateType(tok),
+                "CK_TRUST" => Value::Trust(tok),
+                _ => Value::Mechanism(tok),
+            }
+        }
+        _ => Value::Other {
+            type_name,
+            raw: value_start.trim(),
+        },
+    };
+    Ok(Parsed::Value(name, value))
+}
+
+fn is_token_type(t: &str) -> bool {
+    matches!(
+        t,
+        "CK_OBJECT_CLASS" | "CK_CERTIFICATE_TYPE" | "CK_TRUST" | "CK_MECHANISM_TYPE"
+    )
+}
+
+/// Parses the `CVS_ID "..."` line of old headers.
+fn cvs_id_line(line: &str) -> LineResult<Cow<'_, str>> {
+    let (rest, _) = (tag::<_, _, nom::error::Error<&str>>("CVS_ID"), space1)
+        .parse(line)
+        .map_err(|_| LineError::at(line, line, "expected CVS_ID and a quoted string"))?;
+    let (rest, s) = quoted(line, rest)?;
+    end_of_line(line, rest, "the CVS_ID string")?;
+    Ok(s)
+}
+
+/// Line and column (both 1-based) of byte offset `offset` in `input`.
+pub fn line_col(input: &[u8], offset: usize) -> (usize, usize) {
+    let before = input.get(..offset).unwrap_or(input);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+        .chars()
+        .count()
+        + 1;
+    (line, col)
+}
+
+/// Parses certdata.txt bytes. `source_name` is used in error messages.
+///
+/// Rejects, with the line and column: a UTF-8 byte order mark, NUL bytes, text
+/// that is not UTF-8, mixed LF and CRLF line endings, attributes before
+/// `BEGINDATA` or outside an object, a repeated attribute within an object, and
+/// every malformed value.
+pub fn parse<'a>(input: &'a [u8], source_name: &str) -> Result<Document<'a>> {
+    let err_at = |offset: usize, message: String| {
+        let (line, column) = line_col(input, offset);
+        Error::Syntax {
+            source_name: source_name.to_owned(),
+            line,
+            column,
+            message,
+        }
+    };
+    if input.starts_with(b"\xEF\xBB\xBF") {
+        return Err(err_at(
+            0,
+            "UTF-8 byte order mark; expected certdata.txt to start with a comment, a blank line or BEGINDATA".into(),
+        ));
+    }
+    if let Some(pos) = memchr::memchr(0, input) {
+        return Err(err_at(pos, "NUL byte; expected text".into()));
+    }
+    let text = std::str::from_utf8(input).map_err(|e| {
+        err_at(
+            e.valid_up_to(),
+            "bytes that are not UTF-8; expected UTF-8 text".into(),
+        )
+    })?;
+
+    let mut doc = Document {
+        cvs_id: None,
+        begindata_line: 0,
+        objects: Vec::new(),
+        crlf: false,
+    };
+    let mut crlf: Option<bool> = None;
+    let mut in_data = false;
+    // Open MULTILINE_OCTAL: attribute name, its line, bytes so far.
+    let mut octal: Option<(&'a str, usize, Vec<u8>)> = None;
+    let mut current: Option<RawObject<'a>> = None;
+
+    let mut line_no = 0usize;
+    let mut start = 0usize;
+    let bytes = text.as_bytes();
+    while start < bytes.len() {
+        line_no += 1;
+        let (raw_end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(p) => (start + p, start + p + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        let mut line = text.get(start..raw_end).unwrap_or_default();
+        let this_crlf = line.ends_with('\r');
+        if this_crlf {
+            line = line.get(..line.len() - 1).unwrap_or_default();
+        }
+        if next > raw_end {
+            match crlf {
+                None => crlf = Some(this_crlf),
+                Some(c) if c != this_crlf => {
+                    let (was, now) = if c { ("CRLF", "LF") } else { ("LF", "CRLF") };
+                    return Err(Error::Syntax {
+                        source_name: source_name.to_owned(),
+                        line: line_no,
+                        column: line.chars().count() + 1,
+                        message: format!(
+                            "line ends with {now} but earlier lines end with {was}; expected one kind of line ending"
+                        ),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        start = next;
+
+        if let Some((attr, attr_line, buf)) = octal.as_mut() {
+            let trimmed = line.trim();
+            if trimmed == "END" {
+                let (attr, attr_line, buf) = (*attr, *attr_line, std::mem::take(buf));
+                octal = None;
+                push_attribute(&mut current, attr, Value::Octal(buf), attr_line, source_name)?;
+                continue;
+            }
+            if !trimmed.starts_with('\\') && !trimmed.is_empty() {
+                return Err(Error::Syntax {
+                    source_name: source_name.to_owned(),
+                    line: *attr_line,
+                    column: 1,
+                    message: format!(
+                        "MULTILINE_OCTAL value for {attr} not closed by END (found {} at line {line_no})",
+                        describe(trimmed)
+                    ),
+                });
+            }
+            octal_line(line.trim_start(), buf, attr).map_err(|mut e| {
+                e.offset += line.len() - line.trim_start().len();
+                syntax(source_name, line_no, line, e)
+            })?;
+            continue;
+        }
+
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if !in_data {
+            if trimmed.trim_end() == "BEGINDATA" {
+                in_data = true;
+                doc.begindata_line = line_no;
+            } else if trimmed.starts_with("CVS_ID") {
+                let s = cvs_id_line(line).map_err(|e| syntax(source_name, line_no, line, e))?;
+                doc.cvs_id = Some(s);
+            } else {
+                return Err(Error::Syntax {
+                    source_name: source_name.to_owned(),
+                    line: line_no,
+                    column: line.len() - trimmed.len() + 1,
+                    message: format!(
+                        "unexpected {} before BEGINDATA; expected a comment, a blank line, CVS_ID or BEGINDATA",
+                        describe(trimmed)
+                    ),
+                });
+            }
+            continue;
+        }
+        if trimmed.trim_end() == "BEGINDATA" {
+            return Err(Error::Syntax {
+                source_name: source_name.to_owned(),
+                line: line_no,
+                column: 1,
+                message: format!(
+                    "BEGINDATA again (first at line {}); expected an attribute",
+                    doc.begindata_line
+                ),
+            });
+        }
+        match attribute_line(line).map_err(|e| syntax(source_name, line_no, line, e))? {
+            Parsed::OctalStart(name) => {
+                if current.is_none() {
+                    return Err(outside_object(source_name, line_no, name));
+                }
+                octal = Some((name, line_no, Vec::new()));
+            }
+            Parsed::Value(name, value) => {
+                if name == "CKA_CLASS" {
+                    if !matches!(value, Value::ObjectClass(_)) {
+                        return Err(Error::Syntax {
+                            source_name: source_name.to_owned(),
+                            line: line_no,
+                            column: 11,
+                            message: format!(
+                                "CKA_CLASS has type {}; expected CK_OBJECT_CLASS",
+                                value.type_name()
+                            ),
+                        });
+                    }
+                    if let Some(obj) = current.take() {
+                        doc.objects.push(obj);
+                    }
+                    current = Some(RawObject {
+                        line: line_no,
+                        attributes: Vec::with_capacity(16),
+                    });
+                }
+                push_attribute(&mut current, name, value, line_no, source_name)?;
+            }
+        }
+    }
+    if let Some((attr, attr_line, _)) = octal {
+        return Err(Error::Syntax {
+            source_name: source_name.to_owned(),
+            line: attr_line,
+            column: 1,
+            message: format!("MULTILINE_OCTAL value for {attr} not closed by END"),
+        });
+    }
+    if !in_data {
+        return Err(Error::Syntax {
+            source_name: source_name.to_owned(),
+            line: line_no.max(1),
+            column: 1,
+            message: "end of input before BEGINDATA; expected a certdata.txt file".into(),
+        });
+    }
+    if let Some(obj) = current.take() {
+        doc.objects.push(obj);
+    }
+    doc.crlf = crlf.unwrap_or(false);
+    Ok(doc)
+}
+
+fn outside_object(source_name: &str, line: usize, name: &str) -> Error {
+    Error::Syntax {
+        source_name: source_name.to_owned(),
+        line,
+        column: 1,
+        message: format!("attribute {name} outside an object; expected CKA_CLASS to start one"),
+    }
+}
+
+fn push_attribute<'a>(
+    current: &mut Option<RawObject<'a>>,
+    name: &'a str,
+    value: Value<'a>,
+    line: usize,
+    source_name: &str,
+) -> Result<()> {
+    let Some(obj) = current.as_mut() else {
+        return Err(outside_object(source_name, line, name));
+    };
+    if let Some(prev) = obj.attributes.iter().find(|a| a.name == name) {
+        return Err(Error::Syntax {
+            source_name: source_name.to_owned(),
+            line,
+            column: 1,
+            message: format!(
+                "{name} given twice in one object (first at line {}); expected each attribute once",
+                prev.line
+            ),
+        });
+    }
+    obj.attributes.push(Attribute { name, value, line });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        match parse(text.as_bytes(), "t.txt") {
+            Ok(d) => panic!("expected an error, parsed {d:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const OBJ: &str = "BEGINDATA\nCKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\n";
+
+    #[test]
+    fn parses_every_value_type() {
+        let text = format!(
+            "# c\nCVS_ID \"@(#) $RCSfile$\"\n\n{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE\nCKA_PRIVATE CK_BBOOL CK_FALSE\n\
+             CKA_CERTIFICATE_TYPE CK_CERTIFICATE_TYPE CKC_X_509\nCKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_TRUSTED_DELEGATOR\n\
+             CKA_NAME_HASH_ALGORITHM CK_MECHANISM_TYPE CKM_SHA256\nCKA_LABEL UTF8 \"a b\"\n\
+             CKA_VALUE MULTILINE_OCTAL\n\\060\\202\n\\377\nEND\nCKA_EXPIRES CK_DATE 20250101\nCKA_X FOO\n"
+        );
+        let doc = parse(text.as_bytes(), "t").unwrap();
+        assert_eq!(doc.cvs_id.as_deref(), Some("@(#) $RCSfile$"));
+        assert_eq!(doc.begindata_line, 5);
+        let o = &doc.objects[0];
+        assert_eq!(o.line, 6);
+        assert_eq!(o.class(), "CKO_CERTIFICATE");
+        assert_eq!(o.get("CKA_TOKEN").unwrap().value, Value::Bool(true));
+        assert_eq!(o.get("CKA_PRIVATE").unwrap().value, Value::Bool(false));
+        assert_eq!(o.get("CKA_CERTIFICATE_TYPE").unwrap().value, Value::CertificateType("CKC_X_509"));
+        assert_eq!(o.get("CKA_TRUST_SERVER_AUTH").unwrap().value, Value::Trust("CKT_NSS_TRUSTED_DELEGATOR"));
+        assert_eq!(o.get("CKA_NAME_HASH_ALGORITHM").unwrap().value, Value::Mechanism("CKM_SHA256"));
+        assert_eq!(o.get("CKA_LABEL").unwrap().value.as_utf8(), Some("a b"));
+        assert_eq!(o.get("CKA_VALUE").unwrap().value.as_octal(), Some(&[0o60u8, 0o202, 0o377][..]));
+        assert_eq!(o.get("CKA_VALUE").unwrap().line, 13);
+        assert_eq!(
+            o.get("CKA_EXPIRES").unwrap().value,
+            Value::Other { type_name: "CK_DATE", raw: "20250101" }
+        );
+        assert_eq!(o.get("CKA_X").unwrap().value, Value::Other { type_name: "FOO", raw: "" });
+    }
+
+    #[test]
+    fn escapes_and_raw_utf8_decode_to_the_same_label() {
+        let a = format!("{OBJ}CKA_LABEL UTF8 \"AC Ra\\xC3\\xADz \\x42\\\"q\\\\\"\n");
+        let b = format!("{OBJ}CKA_LABEL UTF8 \"AC Raíz B\\\"q\\\\\"\n");
+        let la = parse(a.as_bytes(), "a").unwrap().objects[0].get("CKA_LABEL").unwrap().value.clone();
+        let lb = parse(b.as_bytes(), "b").unwrap().objects[0].get("CKA_LABEL").unwrap().value.clone();
+        assert_eq!(la, lb);
+        assert_eq!(la.as_utf8(), Some("AC Raíz B\"q\\"));
+    }
+
+    #[test]
+    fn crlf_is_accepted_and_mixed_endings_are_not() {
+        let text = OBJ.replace('\n', "\r\n") + "CKA_LABEL UTF8 \"x\"\r\n";
+        let doc = parse(text.as_bytes(), "t").unwrap();
+        assert!(doc.crlf);
+        assert_eq!(doc.objects[0].get("CKA_LABEL").unwrap().value.as_utf8(), Some("x"));
+        let mixed = OBJ.replace('\n', "\r\n") + "CKA_LABEL UTF8 \"x\"\n";
+        assert!(err(&mixed).starts_with("t.txt:3:19: line ends with LF but earlier lines end with CRLF"));
+    }
+
+    #[test]
+    fn unclosed_octal_names_the_attribute_line() {
+        let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\n"));
+        assert_eq!(e, "t.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END");
+        let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\nCKA_LABEL UTF8 \"x\"\n"));
+        assert!(e.starts_with("t.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END (found"), "{e}");
+    }
+
+    #[test]
+    fn bad_octal_digits_point_at_the_column() {
+        let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\\08x\nEND\n"));
+        assert!(e.starts_with("t.txt:4:5: bad octal escape"), "{e}");
+        let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\400\nEND\n"));
+        assert!(e.starts_with("t.txt:4:1: bad octal escape"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_say_what_was_expected() {
+        assert!(err("CKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\n").starts_with("t.txt:1:1: unexpected"));
+        assert!(err("# only comments\n").contains("before BEGINDATA"));
+        assert!(err("BEGINDATA\nCKA_LABEL UTF8 \"x\"\n").starts_with("t.txt:2:1: attribute CKA_LABEL outside an object"));
+        assert!(err(&format!("{OBJ}CKA_LABEL UTF8 \"x\n")).contains("string not closed"));
+        assert!(err(&format!("{OBJ}CKA_LABEL UTF8 x\n")).starts_with("t.txt:3:16: expected '\"'"));
+        assert!(err(&format!("{OBJ}CKA_LABEL UTF8 \"\\q\"\n")).contains("unknown escape"));
+        assert!(err(&format!("{OBJ}CKA_LABEL UTF8 \"\\xC3\"\n")).contains("not UTF-8"));
+        assert!(err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_MAYBE\n")).contains("expected CK_TRUE or CK_FALSE"));
+        assert!(err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE junk\n")).contains("expected the end of the line"));
+        assert!(err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE\nCKA_TOKEN CK_BBOOL CK_TRUE\n")).contains("given twice"));
+        assert!(err("BEGINDATA\nCKA_CLASS UTF8 \"x\"\n").contains("expected CK_OBJECT_CLASS"));
+        assert!(err("\u{feff}BEGINDATA\n").starts_with("t.txt:1:1: UTF-8 byte order mark"));
+        assert!(err("BEGINDATA\n# a\0b\n").starts_with("t.txt:2:4: NUL byte"));
+        assert!(err("BEGINDATA\nBEGINDATA\n").contains("BEGINDATA again"));
+        assert!(err(&format!("{OBJ}!!\n")).contains("expected an attribute name"));
+        let bad_utf8 = [b"BEGINDATA\n# \xff\n".as_slice()].concat();
+        assert!(parse(&bad_utf8, "t.txt").unwrap_err().to_string().starts_with("t.txt:2:3: bytes that are not UTF-8"));
+    }
+
+    #[test]
+    fn empty_octal_and_last_line_without_newline() {
+        let doc = parse(format!("{OBJ}CKA_ID MULTILINE_OCTAL\nEND").as_bytes(), "t").unwrap();
+        assert_eq!(doc.objects[0].get("CKA_ID").unwrap().value, Value::Octal(vec![]));
+    }
+}

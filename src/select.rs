@@ -1,0 +1,399 @@
+//! Stage 3 of the pipeline: **select** the certificates a policy trusts.
+//!
+//! A [`Policy`] names the purposes and trust levels asked for, the reference
+//! time, whether expired roots stay, and how distrust-after dates are applied.
+//! [`Policy::decide`] gives the [`Decision`] for one certificate with every
+//! reason behind it; [`Policy::select`] applies it to a whole [`Store`].
+//!
+//! ```
+//! use nssroots::{Policy, ReferenceTime, Store, snapshot};
+//! let store = Store::from_bytes(snapshot::CERTDATA, "certdata.txt")?;
+//! let policy = Policy::new(ReferenceTime::parse_rfc3339("2025-04-19T00:00:00Z")?);
+//! let selection = policy.select(&store);
+//! assert!(selection.selected.len() > 100);
+//! # Ok::<(), nssroots::Error>(())
+//! ```
+
+use std::fmt;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::{Error, Result};
+use crate::model::{Certificate, Purpose, Store, TrustLevel};
+
+const DAY: i64 = 86_400;
+
+/// Where the reference time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSource {
+    /// `--at`.
+    Flag,
+    /// The `SOURCE_DATE_EPOCH` environment variable.
+    SourceDateEpoch,
+    /// The clock when the program ran.
+    Now,
+}
+
+/// The moment the policy is evaluated at (Unix seconds) and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceTime {
+    /// Unix seconds.
+    pub unix: i64,
+    /// Its origin, printed in outputs.
+    pub source: TimeSource,
+}
+
+impl ReferenceTime {
+    /// A reference time given as an RFC 3339 string (`--at`).
+    pub fn parse_rfc3339(s: &str) -> Result<ReferenceTime> {
+        let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
+            Error::Invalid(format!(
+                "--at {s:?} is not an RFC 3339 time ({e}); expected e.g. 2026-11-22T23:15:00Z"
+            ))
+        })?;
+        Ok(ReferenceTime {
+            unix: t.unix_timestamp(),
+            source: TimeSource::Flag,
+        })
+    }
+
+    /// A reference time from a `SOURCE_DATE_EPOCH` value (decimal Unix seconds).
+    pub fn from_source_date_epoch(s: &str) -> Result<ReferenceTime> {
+        let unix: i64 = s.trim().parse().map_err(|_| {
+            Error::Invalid(format!(
+                "SOURCE_DATE_EPOCH={s:?} is not a decimal number of seconds since 1970"
+            ))
+        })?;
+        OffsetDateTime::from_unix_timestamp(unix)
+            .map_err(|_| Error::Invalid(format!("SOURCE_DATE_EPOCH={s:?} is out of range")))?;
+        Ok(ReferenceTime {
+            unix,
+            source: TimeSource::SourceDateEpoch,
+        })
+    }
+
+    /// The current time.
+    pub fn now() -> ReferenceTime {
+        ReferenceTime {
+            unix: OffsetDateTime::now_utc().unix_timestamp(),
+            source: TimeSource::Now,
+        }
+    }
+
+    /// The reference time the way the command line resolves it: `--at`, else
+    /// `SOURCE_DATE_EPOCH` (passed in by the caller), else now.
+    pub fn resolve(at: Option<&str>, source_date_epoch: Option<&str>) -> Result<ReferenceTime> {
+        match (at, source_date_epoch) {
+            (Some(at), _) => ReferenceTime::parse_rfc3339(at),
+            (None, Some(sde)) if !sde.is_empty() => ReferenceTime::from_source_date_epoch(sde),
+            _ => Ok(ReferenceTime::now()),
+        }
+    }
+}
+
+impl fmt::Display for ReferenceTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let from = match self.source {
+            TimeSource::Flag => "from --at",
+            TimeSource::SourceDateEpoch => "from SOURCE_DATE_EPOCH",
+            TimeSource::Now => "the current time",
+        };
+        write!(f, "{} ({from})", format_time(self.unix))
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC (`2024-11-30T23:59:59Z`).
+pub fn format_time(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("@{unix}"))
+}
+
+/// How distrust-after dates are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistrustAfterMode {
+    /// Leave a root out once the reference time is past its date plus the
+    /// longest lifetime a certificate issued before the date can still have.
+    Grace,
+    /// Leave a root out as soon as its date has passed.
+    Exclude,
+    /// Ignore the dates (what curl, Debian and Go do).
+    Keep,
+}
+
+impl DistrustAfterMode {
+    /// Every mode's command-line name.
+    pub const NAMES: &'static [&'static str] = &["grace", "exclude", "keep"];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DistrustAfterMode::Grace => "grace",
+            DistrustAfterMode::Exclude => "exclude",
+            DistrustAfterMode::Keep => "keep",
+        }
+    }
+}
+
+impl std::str::FromStr for DistrustAfterMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "grace" => Ok(DistrustAfterMode::Grace),
+            "exclude" => Ok(DistrustAfterMode::Exclude),
+            "keep" => Ok(DistrustAfterMode::Keep),
+            _ => Err(Error::Invalid(format!(
+                "unknown distrust-after rule {s:?}; expected grace, exclude or keep"
+            ))),
+        }
+    }
+}
+
+/// Default grace, in days, for a purpose: the longest validity a certificate
+/// issued just before the distrust-after date may have (398 days for TLS server
+/// certificates under the CA/Browser Forum Baseline Requirements, 825 days for
+/// S/MIME certificates under the S/MIME Baseline Requirements). Other purposes
+/// carry no distrust-after dates.
+pub fn default_grace_days(purpose: Purpose) -> u32 {
+    match purpose {
+        Purpose::EmailProtection => 825,
+        _ => 398,
+    }
+}
+
+/// What a bundle trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Purposes asked for (any one suffices).
+    pub purposes: Vec<Purpose>,
+    /// Trust levels asked for.
+    pub levels: Vec<TrustLevel>,
+    /// The moment the policy is evaluated at.
+    pub at: ReferenceTime,
+    /// Keep certificates whose notAfter is before the reference time.
+    pub include_expired: bool,
+    /// How distrust-after dates apply.
+    pub distrust_after: DistrustAfterMode,
+    /// Grace in days for every purpose, instead of [`default_grace_days`].
+    pub grace_days: Option<u32>,
+}
+
+/// Why a certificate is not selected (or, for `WithinGrace`, why it is despite a date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// No trust object has its issuer and serial number.
+    NoTrustRecord,
+    /// The trust for an asked purpose is not an asked level.
+    NotTrustedFor {
+        /// The purpose.
+        purpose: Purpose,
+        /// The level the file gives (None: not stated).
+        level: Option<TrustLevel>,
+    },
+    /// Trusted for the purpose, but the distrust-after rule removes it.
+    DistrustAfterPassed {
+        /// The purpose.
+        purpose: Purpose,
+        /// The distrust-after date.
+        date: i64,
+        /// When the root stops being kept (date, plus grace under `grace`).
+        cutoff: i64,
+    },
+    /// notAfter is before the reference time.
+    Expired {
+        /// notAfter.
+        not_after: i64,
+    },
+}
+
+impl Reason {
+    /// A short machine-stable keyword for the reason.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Reason::NoTrustRecord => "no-trust-record",
+            Reason::NotTrustedFor { level: Some(TrustLevel::NotTrusted), .. } => "explicitly-distrusted",
+            Reason::NotTrustedFor { .. } => "not-trusted-for-purpose",
+            Reason::DistrustAfterPassed { .. } => "past-distrust-after",
+            Reason::Expired { .. } => "expired",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NoTrustRecord => f.write_str("no trust object has its issuer and serial number"),
+            Reason::NotTrustedFor { purpose, level: Some(l) } => {
+                write!(f, "{purpose} trust is {l}, not an asked level")
+            }
+            Reason::NotTrustedFor { purpose, level: None } => {
+                write!(f, "no {purpose} trust is stated")
+            }
+            Reason::DistrustAfterPassed { purpose, date, cutoff } => write!(
+                f,
+                "{purpose} distrust-after {} and the rule keeps it only until {}",
+                format_time(*date),
+                format_time(*cutoff)
+            ),
+            Reason::Expired { not_after } => write!(f, "expired at {}", format_time(*not_after)),
+        }
+    }
+}
+
+/// A trusted purpose whose distrust-after date did not (yet) remove the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptDespiteDate {
+    /// The purpose.
+    pub purpose: Purpose,
+    /// The distrust-after date.
+    pub date: i64,
+    /// When it will be removed, if the rule removes it at all (None under `keep`).
+    pub cutoff: Option<i64>,
+}
+
+/// The decision for one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the policy selects it.
+    pub selected: bool,
+    /// Purposes for which it qualified.
+    pub purposes: Vec<Purpose>,
+    /// Why not (when not selected): every reason found.
+    pub reasons: Vec<Reason>,
+    /// Qualifying purposes that carry a distrust-after date.
+    pub dated: Vec<KeptDespiteDate>,
+}
+
+/// The outcome of a policy over a store.
+#[derive(Debug)]
+pub struct Selection<'s> {
+    /// Selected certificates, in source order, with their decisions.
+    pub selected: Vec<(&'s Certificate, Decision)>,
+    /// Certificates left out, in source order, with their decisions.
+    pub rejected: Vec<(&'s Certificate, Decision)>,
+}
+
+impl Policy {
+    /// The default policy (server-auth, trusted-delegator, expired left out,
+    /// distrust-after with grace) at `at`.
+    pub fn new(at: ReferenceTime) -> Policy {
+        Policy {
+            purposes: vec![Purpose::ServerAuth],
+            levels: vec![TrustLevel::TrustedDelegator],
+            at,
+            include_expired: false,
+            distrust_after: DistrustAfterMode::Grace,
+            grace_days: None,
+        }
+    }
+
+    /// Grace in days for `purpose`.
+    pub fn grace_days(&self, purpose: Purpose) -> u32 {
+        self.grace_days.unwrap_or_else(|| default_grace_days(purpose))
+    }
+
+    /// The moment after which a root with distrust-after `date` for `purpose`
+    /// is left out (None: never, under `keep`).
+    pub fn cutoff(&self, purpose: Purpose, date: i64) -> Option<i64> {
+        match self.distrust_after {
+            DistrustAfterMode::Keep => None,
+            DistrustAfterMode::Exclude => Some(date),
+            DistrustAfterMode::Grace => {
+                Some(date.saturating_add(i64::from(self.grace_days(purpose)) * DAY))
+            }
+        }
+    }
+
+    /// Decides one certificate.
+    pub fn decide(&self, cert: &Certificate) -> Decision {
+        let mut d = Decision {
+            selected: false,
+            purposes: Vec::new(),
+            reasons: Vec::new(),
+            dated: Vec::new(),
+        };
+        if cert.trust.is_none() {
+            d.reasons.push(Reason::NoTrustRecord);
+            return d;
+        }
+        for &purpose in &self.purposes {
+            let level = cert.trust_level(purpose);
+            if !level.is_some_and(|l| self.levels.contains(&l)) {
+                d.reasons.push(Reason::NotTrustedFor { purpose, level });
+                continue;
+            }
+            if let Some(date) = cert.distrust_after(purpose) {
+                let cutoff = self.cutoff(purpose, date);
+                if let Some(cutoff) = cutoff.filter(|&c| self.at.unix > c) {
+                    d.reasons.push(Reason::DistrustAfterPassed { purpose, date, cutoff });
+                    continue;
+                }
+                d.dated.push(KeptDespiteDate { purpose, date, cutoff });
+            }
+            d.purposes.push(purpose);
+        }
+        if !self.include_expired && cert.not_after < self.at.unix {
+            d.reasons.push(Reason::Expired {
+                not_after: cert.not_after,
+            });
+        }
+        d.selected = !d.purposes.is_empty() && !d.reasons.iter().any(|r| matches!(r, Reason::Expired { .. }));
+        if d.selected {
+            d.reasons.clear();
+        }
+        d
+    }
+
+    /// Applies the policy to every certificate of `store`.
+    pub fn select<'s>(&self, store: &'s Store) -> Selection<'s> {
+        let mut selection = Selection {
+            selected: Vec::new(),
+            rejected: Vec::new(),
+        };
+        for cert in &store.certificates {
+            let d = self.decide(cert);
+            if d.selected {
+                selection.selected.push((cert, d));
+            } else {
+                selection.rejected.push((cert, d));
+            }
+        }
+        selection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_time_sources() {
+        let t = ReferenceTime::resolve(Some("2026-11-22T23:15:00Z"), Some("1")).unwrap();
+        assert_eq!(t.unix, 1_795_389_300);
+        assert_eq!(t.source, TimeSource::Flag);
+        assert_eq!(t.to_string(), "2026-11-22T23:15:00Z (from --at)");
+        let t = ReferenceTime::resolve(None, Some("1700000000")).unwrap();
+        assert_eq!((t.unix, t.source), (1_700_000_000, TimeSource::SourceDateEpoch));
+        assert_eq!(ReferenceTime::resolve(None, None).unwrap().source, TimeSource::Now);
+        assert_eq!(ReferenceTime::resolve(None, Some("")).unwrap().source, TimeSource::Now);
+        assert!(ReferenceTime::resolve(None, Some("yesterday")).is_err());
+        assert!(ReferenceTime::resolve(Some("2026-11-22"), None).unwrap_err().to_string().contains("RFC 3339"));
+        let t = ReferenceTime::parse_rfc3339("2026-11-23T01:15:00+02:00").unwrap();
+        assert_eq!(t.unix, 1_795_389_300);
+    }
+
+    #[test]
+    fn cutoffs_per_mode() {
+        let mut p = Policy::new(ReferenceTime::now());
+        assert_eq!(p.cutoff(Purpose::ServerAuth, 0), Some(398 * DAY));
+        assert_eq!(p.cutoff(Purpose::EmailProtection, 0), Some(825 * DAY));
+        p.grace_days = Some(10);
+        assert_eq!(p.cutoff(Purpose::EmailProtection, 0), Some(10 * DAY));
+        p.distrust_after = DistrustAfterMode::Exclude;
+        assert_eq!(p.cutoff(Purpose::ServerAuth, 5), Some(5));
+        p.distrust_after = DistrustAfterMode::Keep;
+        assert_eq!(p.cutoff(Purpose::ServerAuth, 5), None);
+    }
+}
