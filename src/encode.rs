@@ -74,7 +74,10 @@ impl std::str::FromStr for SortKey {
 /// Text made safe for a comment line: control characters (newlines above all,
 /// which could otherwise smuggle a PEM block into the bundle) become `\u{..}`.
 pub fn comment_safe(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}') {
+    if !s
+        .chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -92,14 +95,22 @@ pub fn comment_safe(s: &str) -> Cow<'_, str> {
 pub fn sort_certificates(certs: &mut [(&Certificate, Decision)], key: SortKey) {
     match key {
         SortKey::Source => {}
-        SortKey::Sha256 => certs.sort_by(|a, b| a.0.sha256.cmp(&b.0.sha256)),
-        SortKey::Subject => certs.sort_by(|a, b| (&a.0.subject, a.0.sha256).cmp(&(&b.0.subject, b.0.sha256))),
-        SortKey::Label => certs.sort_by(|a, b| (&a.0.label, a.0.sha256).cmp(&(&b.0.label, b.0.sha256))),
+        SortKey::Sha256 => certs.sort_by_key(|c| c.0.sha256),
+        SortKey::Subject => {
+            certs.sort_by(|a, b| (&a.0.subject, a.0.sha256).cmp(&(&b.0.subject, b.0.sha256)))
+        }
+        SortKey::Label => {
+            certs.sort_by(|a, b| (&a.0.label, a.0.sha256).cmp(&(&b.0.label, b.0.sha256)))
+        }
     }
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {
-    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The policy lines of a bundle header (each without the `## ` prefix).
@@ -162,7 +173,13 @@ pub fn pem_bundle(
         .collect();
     sort_certificates(&mut selected, sort);
 
-    let mut out = String::with_capacity(selected.iter().map(|(c, _)| c.der.len() * 4 / 3 + 400).sum::<usize>() + 4096);
+    let mut out = String::with_capacity(
+        selected
+            .iter()
+            .map(|(c, _)| c.der.len() * 4 / 3 + 400)
+            .sum::<usize>()
+            + 4096,
+    );
     out.push_str("##\n");
     let _ = writeln!(
         out,
@@ -175,7 +192,10 @@ pub fn pem_bundle(
     for line in policy_lines(policy) {
         let _ = writeln!(out, "## {line}");
     }
-    let dated: Vec<_> = selected.iter().filter(|(_, d)| !d.dated.is_empty()).collect();
+    let dated: Vec<_> = selected
+        .iter()
+        .filter(|(_, d)| !d.dated.is_empty())
+        .collect();
     if !dated.is_empty() {
         out.push_str("## Selected roots with a distrust-after date:\n");
         for (c, d) in dated {
@@ -197,13 +217,22 @@ pub fn pem_bundle(
     let removed: Vec<_> = selection
         .rejected
         .iter()
-        .filter(|(_, d)| d.reasons.iter().any(|r| matches!(r, Reason::DistrustAfterPassed { .. })))
+        .filter(|(_, d)| {
+            d.reasons
+                .iter()
+                .any(|r| matches!(r, Reason::DistrustAfterPassed { .. }))
+        })
         .collect();
     if !removed.is_empty() {
         out.push_str("## Left out for a passed distrust-after date:\n");
         for (c, d) in removed {
             for r in &d.reasons {
-                if let Reason::DistrustAfterPassed { purpose, date, cutoff } = r {
+                if let Reason::DistrustAfterPassed {
+                    purpose,
+                    date,
+                    cutoff,
+                } = r
+                {
                     let _ = writeln!(
                         out,
                         "##   {}: {purpose} distrust-after {}, left out since {}",
@@ -225,7 +254,10 @@ pub fn pem_bundle(
         let _ = writeln!(out, "# Subject: {}", comment_safe(&cert.subject));
         let _ = writeln!(out, "# SHA-256: {}", cert.sha256_hex());
         let _ = writeln!(out, "# Not valid after: {}", format_time(cert.not_after));
-        for (what, p) in [("Server", Purpose::ServerAuth), ("Email", Purpose::EmailProtection)] {
+        for (what, p) in [
+            ("Server", Purpose::ServerAuth),
+            ("Email", Purpose::EmailProtection),
+        ] {
             if let Some(date) = cert.distrust_after(p) {
                 let _ = writeln!(out, "# {what} distrust-after: {}", format_time(date));
             }
@@ -242,8 +274,8 @@ pub fn pem_bundle(
 /// text, in order. Used by `--check` to say what differs.
 pub fn pem_fingerprints(text: &[u8]) -> Result<Vec<String>> {
     use sha2::{Digest, Sha256};
-    let blocks = pem::parse_many(text)
-        .map_err(|e| Error::Invalid(format!("not a PEM bundle: {e}")))?;
+    let blocks =
+        pem::parse_many(text).map_err(|e| Error::Invalid(format!("not a PEM bundle: {e}")))?;
     Ok(blocks
         .iter()
         .filter(|p| p.tag() == "CERTIFICATE")

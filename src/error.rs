@@ -39,7 +39,9 @@ pub enum Error {
 
     /// The DER in a certificate object's CKA_VALUE is not a certificate that
     /// x509-parser accepts.
-    #[error("{source_name}:{line}: certificate \"{label}\": CKA_VALUE is not a valid X.509 certificate: {reason}")]
+    #[error(
+        "{source_name}:{line}: certificate \"{label}\": CKA_VALUE is not a valid X.509 certificate: {reason}"
+    )]
     Certificate {
         /// Name of the input.
         source_name: String,
@@ -53,29 +55,9 @@ pub enum Error {
 
     /// A trust object states a certificate hash that differs from the hash of
     /// the certificate it is paired with (by issuer and serial number).
-    #[error(
-        "{source_name}:{trust_line}: trust object \"{trust_label}\" states {algorithm} {stated}, \
-         but the certificate object \"{cert_label}\" at line {cert_line} with the same issuer and serial \
-         number hashes to {computed}"
-    )]
-    HashMismatch {
-        /// Name of the input.
-        source_name: String,
-        /// Line where the trust object starts.
-        trust_line: usize,
-        /// Its CKA_LABEL.
-        trust_label: String,
-        /// Line where the certificate object starts.
-        cert_line: usize,
-        /// Its CKA_LABEL.
-        cert_label: String,
-        /// `SHA-1`, `MD5`, `SHA-256`, ...
-        algorithm: &'static str,
-        /// Hex of the stated hash.
-        stated: String,
-        /// Hex of the computed hash.
-        computed: String,
-    },
+    /// Boxed to keep `Result<T, Error>` small.
+    #[error("{0}")]
+    HashMismatch(Box<HashMismatch>),
 
     /// Two objects contradict each other (two trust records that disagree for
     /// one certificate, two different certificates with one issuer and serial).
@@ -140,6 +122,33 @@ impl Error {
             source,
         }
     }
+}
+
+/// The details of [`Error::HashMismatch`]: both objects and both hashes.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{source_name}:{trust_line}: trust object \"{trust_label}\" states {algorithm} {stated}, \
+     but the certificate object \"{cert_label}\" at line {cert_line} with the same issuer and serial \
+     number hashes to {computed}"
+)]
+#[non_exhaustive]
+pub struct HashMismatch {
+    /// Name of the input.
+    pub source_name: String,
+    /// Line where the trust object starts.
+    pub trust_line: usize,
+    /// Its CKA_LABEL.
+    pub trust_label: String,
+    /// Line where the certificate object starts.
+    pub cert_line: usize,
+    /// Its CKA_LABEL.
+    pub cert_label: String,
+    /// `SHA-1`, `MD5`, `SHA-256`, ...
+    pub algorithm: &'static str,
+    /// Hex of the stated hash.
+    pub stated: String,
+    /// Hex of the computed hash.
+    pub computed: String,
 }
 
 /// Result alias for the library.

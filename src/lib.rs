@@ -28,7 +28,10 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod encode;
 pub mod error;
@@ -89,7 +92,12 @@ pub fn bundle(source: &source::Source, policy: &Policy, options: &BundleOptions)
 }
 
 /// Applies `policy` to an already built store and encodes the PEM bundle.
-pub fn bundle_store(store: &Store, origin: &str, policy: &Policy, options: &BundleOptions) -> Result<Bundle> {
+pub fn bundle_store(
+    store: &Store,
+    origin: &str,
+    policy: &Policy,
+    options: &BundleOptions,
+) -> Result<Bundle> {
     let selection = policy.select(store);
     if selection.selected.is_empty() && !options.allow_empty {
         return Err(Error::EmptySelection {

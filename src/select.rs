@@ -213,7 +213,10 @@ impl Reason {
     pub fn keyword(&self) -> &'static str {
         match self {
             Reason::NoTrustRecord => "no-trust-record",
-            Reason::NotTrustedFor { level: Some(TrustLevel::NotTrusted), .. } => "explicitly-distrusted",
+            Reason::NotTrustedFor {
+                level: Some(TrustLevel::NotTrusted),
+                ..
+            } => "explicitly-distrusted",
             Reason::NotTrustedFor { .. } => "not-trusted-for-purpose",
             Reason::DistrustAfterPassed { .. } => "past-distrust-after",
             Reason::Expired { .. } => "expired",
@@ -224,14 +227,26 @@ impl Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::NoTrustRecord => f.write_str("no trust object has its issuer and serial number"),
-            Reason::NotTrustedFor { purpose, level: Some(l) } => {
+            Reason::NoTrustRecord => {
+                f.write_str("no trust object has its issuer and serial number")
+            }
+            Reason::NotTrustedFor {
+                purpose,
+                level: Some(l),
+            } => {
                 write!(f, "{purpose} trust is {l}, not an asked level")
             }
-            Reason::NotTrustedFor { purpose, level: None } => {
+            Reason::NotTrustedFor {
+                purpose,
+                level: None,
+            } => {
                 write!(f, "no {purpose} trust is stated")
             }
-            Reason::DistrustAfterPassed { purpose, date, cutoff } => write!(
+            Reason::DistrustAfterPassed {
+                purpose,
+                date,
+                cutoff,
+            } => write!(
                 f,
                 "{purpose} distrust-after {} and the rule keeps it only until {}",
                 format_time(*date),
@@ -289,9 +304,35 @@ impl Policy {
         }
     }
 
+    /// Drops repeated purposes and levels, keeping the first occurrence of
+    /// each, so the header states every one once and in the order given.
+    ///
+    /// ```
+    /// use nssroots::{Policy, Purpose, ReferenceTime};
+    /// let mut p = Policy::new(ReferenceTime::resolve(Some("2025-01-01T00:00:00Z"), None).unwrap());
+    /// p.purposes = vec![Purpose::ServerAuth, Purpose::EmailProtection, Purpose::ServerAuth];
+    /// p.dedup();
+    /// assert_eq!(p.purposes, [Purpose::ServerAuth, Purpose::EmailProtection]);
+    /// ```
+    pub fn dedup(&mut self) {
+        fn first_only<T: PartialEq + Copy>(items: &mut Vec<T>) {
+            let mut seen = Vec::with_capacity(items.len());
+            items.retain(|x| {
+                let new = !seen.contains(x);
+                if new {
+                    seen.push(*x);
+                }
+                new
+            });
+        }
+        first_only(&mut self.purposes);
+        first_only(&mut self.levels);
+    }
+
     /// Grace in days for `purpose`.
     pub fn grace_days(&self, purpose: Purpose) -> u32 {
-        self.grace_days.unwrap_or_else(|| default_grace_days(purpose))
+        self.grace_days
+            .unwrap_or_else(|| default_grace_days(purpose))
     }
 
     /// The moment after which a root with distrust-after `date` for `purpose`
@@ -327,10 +368,18 @@ impl Policy {
             if let Some(date) = cert.distrust_after(purpose) {
                 let cutoff = self.cutoff(purpose, date);
                 if let Some(cutoff) = cutoff.filter(|&c| self.at.unix > c) {
-                    d.reasons.push(Reason::DistrustAfterPassed { purpose, date, cutoff });
+                    d.reasons.push(Reason::DistrustAfterPassed {
+                        purpose,
+                        date,
+                        cutoff,
+                    });
                     continue;
                 }
-                d.dated.push(KeptDespiteDate { purpose, date, cutoff });
+                d.dated.push(KeptDespiteDate {
+                    purpose,
+                    date,
+                    cutoff,
+                });
             }
             d.purposes.push(purpose);
         }
@@ -339,7 +388,11 @@ impl Policy {
                 not_after: cert.not_after,
             });
         }
-        d.selected = !d.purposes.is_empty() && !d.reasons.iter().any(|r| matches!(r, Reason::Expired { .. }));
+        d.selected = !d.purposes.is_empty()
+            && !d
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::Expired { .. }));
         if d.selected {
             d.reasons.clear();
         }
@@ -375,11 +428,25 @@ mod tests {
         assert_eq!(t.source, TimeSource::Flag);
         assert_eq!(t.to_string(), "2026-11-22T23:15:00Z (from --at)");
         let t = ReferenceTime::resolve(None, Some("1700000000")).unwrap();
-        assert_eq!((t.unix, t.source), (1_700_000_000, TimeSource::SourceDateEpoch));
-        assert_eq!(ReferenceTime::resolve(None, None).unwrap().source, TimeSource::Now);
-        assert_eq!(ReferenceTime::resolve(None, Some("")).unwrap().source, TimeSource::Now);
+        assert_eq!(
+            (t.unix, t.source),
+            (1_700_000_000, TimeSource::SourceDateEpoch)
+        );
+        assert_eq!(
+            ReferenceTime::resolve(None, None).unwrap().source,
+            TimeSource::Now
+        );
+        assert_eq!(
+            ReferenceTime::resolve(None, Some("")).unwrap().source,
+            TimeSource::Now
+        );
         assert!(ReferenceTime::resolve(None, Some("yesterday")).is_err());
-        assert!(ReferenceTime::resolve(Some("2026-11-22"), None).unwrap_err().to_string().contains("RFC 3339"));
+        assert!(
+            ReferenceTime::resolve(Some("2026-11-22"), None)
+                .unwrap_err()
+                .to_string()
+                .contains("RFC 3339")
+        );
         let t = ReferenceTime::parse_rfc3339("2026-11-23T01:15:00+02:00").unwrap();
         assert_eq!(t.unix, 1_795_389_300);
     }

@@ -23,8 +23,7 @@ pub const DATE: &str = "2025-04-19";
 pub const DATE_UNIX: i64 = 1_745_020_800;
 
 /// Where the snapshot comes from, for headers and messages.
-pub const ORIGIN: &str =
-    "embedded snapshot: Debian ca-certificates 20250419 mozilla/certdata.txt (NSS 3.108-3.110 data)";
+pub const ORIGIN: &str = "embedded snapshot: Debian ca-certificates 20250419 mozilla/certdata.txt (NSS 3.108-3.110 data)";
 
 /// After how many days past [`DATE`] the snapshot is called stale.
 pub const STALE_AFTER_DAYS: i64 = 180;
@@ -48,7 +47,10 @@ mod tests {
 
     #[test]
     fn date_constants_agree() {
-        assert_eq!(crate::select::format_time(DATE_UNIX), format!("{DATE}T00:00:00Z"));
+        assert_eq!(
+            crate::select::format_time(DATE_UNIX),
+            format!("{DATE}T00:00:00Z")
+        );
         assert_eq!(stale_days(DATE_UNIX + 180 * 86_400), None);
         assert_eq!(stale_days(DATE_UNIX + 181 * 86_400), Some(181));
     }

@@ -55,7 +55,10 @@ impl Source {
         match self {
             Source::File(p) => format!(
                 "file {}",
-                p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
             ),
             Source::Stdin => "standard input".to_owned(),
             Source::Snapshot => snapshot::ORIGIN.to_owned(),
@@ -85,10 +88,14 @@ impl Source {
                 }
                 read_bounded(file, max, hint, path.clone(), too_large).map(Cow::Owned)
             }
-            Source::Stdin => {
-                read_bounded(std::io::stdin().lock(), max, 0, PathBuf::from("<stdin>"), too_large)
-                    .map(Cow::Owned)
-            }
+            Source::Stdin => read_bounded(
+                std::io::stdin().lock(),
+                max,
+                0,
+                PathBuf::from("<stdin>"),
+                too_large,
+            )
+            .map(Cow::Owned),
         }
     }
 }
@@ -125,13 +132,22 @@ mod tests {
         let e = src.read(9).unwrap_err().to_string();
         assert!(e.contains("more than the limit of 9 bytes"), "{e}");
         assert!(Source::Snapshot.read(10).is_err());
-        assert!(Source::File(dir.path().join("none")).read(10).unwrap_err().to_string().starts_with("reading "));
+        assert!(
+            Source::File(dir.path().join("none"))
+                .read(10)
+                .unwrap_err()
+                .to_string()
+                .starts_with("reading ")
+        );
     }
 
     #[test]
     fn names_and_origins() {
         assert_eq!(Source::from_arg("-"), Source::Stdin);
-        assert_eq!(Source::from_arg("/a/b/certdata.txt").origin(), "file certdata.txt");
+        assert_eq!(
+            Source::from_arg("/a/b/certdata.txt").origin(),
+            "file certdata.txt"
+        );
         assert_eq!(Source::Stdin.origin(), "standard input");
         assert!(Source::Snapshot.origin().contains("20250419"));
     }
