@@ -1,1 +1,8 @@
+//! nssroots integration tests: one test binary (ripgrep style), one module per area.
 
+mod bundles;
+mod cli;
+mod conformance;
+mod support;
+mod synth;
+mod synthetic;

@@ -1,0 +1,271 @@
+//! The command-line contract: inputs, outputs, exit codes, messages.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{pem_set, run, run_in, stderr};
+
+const AT: &str = "2025-04-19T00:00:00Z";
+
+#[test]
+fn default_input_is_the_embedded_snapshot_and_says_so() {
+    let o = run(&["bundle", "--at", AT]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("embedded snapshot") && err.contains("2025-04-19"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("stale") && !err.contains("days older"),
+        "{err}"
+    );
+    let committed =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("bundles/ca-bundle.pem")).unwrap();
+    assert_eq!(
+        o.stdout, committed,
+        "stdout bundle equals bundles/ca-bundle.pem"
+    );
+}
+
+#[test]
+fn stale_snapshot_warning() {
+    let o = run(&["bundle", "--at", "2026-11-22T23:15:00Z"]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains("is 582 days older than the reference time"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--input"),
+        "says how to get the current store: {err}"
+    );
+    // --quiet silences it.
+    let o = run(&["bundle", "-q", "--at", "2026-11-22T23:15:00Z"]);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_source_date_epoch_is_used() {
+    let a = run(&["bundle", "-q", "--at", AT]);
+    let b = run(&["bundle", "-q", "--at", AT, "--sort", "source"]);
+    assert_eq!(a.stdout, b.stdout);
+    let sde = Command::new(env!("CARGO_BIN_EXE_nssroots"))
+        .args(["bundle", "-q"])
+        .env("SOURCE_DATE_EPOCH", "1745020800")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(sde.stdout).unwrap();
+    assert!(text.contains("## Reference time: 2025-04-19T00:00:00Z (from SOURCE_DATE_EPOCH)\n"));
+    // --at wins over SOURCE_DATE_EPOCH.
+    let both = Command::new(env!("CARGO_BIN_EXE_nssroots"))
+        .args(["bundle", "-q", "--at", "2025-05-01T00:00:00Z"])
+        .env("SOURCE_DATE_EPOCH", "1745020800")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(both.stdout)
+            .unwrap()
+            .contains("2025-05-01T00:00:00Z (from --at)")
+    );
+    let now = run(&["bundle", "-q"]);
+    assert!(
+        String::from_utf8(now.stdout)
+            .unwrap()
+            .contains("(the current time)\n")
+    );
+}
+
+#[test]
+fn sort_orders() {
+    let o = run(&["bundle", "-q", "--at", AT, "--sort", "sha256"]);
+    let fps = nssroots::encode::pem_fingerprints(&o.stdout).unwrap();
+    let mut sorted = fps.clone();
+    sorted.sort();
+    assert_eq!(fps, sorted);
+    let by_source = run(&["bundle", "-q", "--at", AT]);
+    assert_ne!(
+        nssroots::encode::pem_fingerprints(&by_source.stdout).unwrap(),
+        fps
+    );
+    assert_eq!(pem_set(&by_source.stdout), pem_set(&o.stdout));
+    let o = run(&["bundle", "-q", "--at", AT, "--sort", "label"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let labels: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# Label: \"")?.strip_suffix('"'))
+        .collect();
+    assert_eq!(labels.len(), 150);
+    let mut sorted = labels.clone();
+    sorted.sort();
+    assert_eq!(labels, sorted);
+    assert!(text.contains("## Order: label\n"));
+}
+
+#[test]
+fn write_check_and_atomicity() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ca.pem");
+    let o = run_in(dir.path(), &["bundle", "--at", AT, "-o", "ca.pem"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote 150 certificates of 176 to ca.pem"));
+    let written = std::fs::read(&out).unwrap();
+
+    let o = run_in(
+        dir.path(),
+        &["bundle", "-q", "--at", AT, "-o", "ca.pem", "--check"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run_in(
+        dir.path(),
+        &[
+            "bundle",
+            "--at",
+            AT,
+            "-o",
+            "ca.pem",
+            "--check",
+            "--purpose",
+            "email-protection",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("would be added"), "{}", stderr(&o));
+    let o = run_in(
+        dir.path(),
+        &["bundle", "--at", AT, "-o", "other.pem", "--check"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        !dir.path().join("other.pem").exists(),
+        "--check writes nothing"
+    );
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        written,
+        "--check left the file alone"
+    );
+
+    // A broken input: exit 2, a line-numbered message, the old file untouched, no temp file left.
+    std::fs::write(
+        dir.path().join("bad.txt"),
+        "BEGINDATA\nCKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\nCKA_VALUE MULTILINE_OCTAL\n\\060\n",
+    )
+    .unwrap();
+    let o = run_in(
+        dir.path(),
+        &["bundle", "--input", "bad.txt", "-o", "ca.pem"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.txt:3:1: MULTILINE_OCTAL value for CKA_VALUE not closed by END"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), written);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn stdin_input_and_origin() {
+    let snapshot = nssroots::snapshot::CERTDATA;
+    let o = run_in(
+        Path::new("."),
+        &["bundle", "-q", "--input", "-", "--at", AT],
+        Some(snapshot),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("## Input: standard input\n"));
+    assert!(text.contains("## Certificates: 150\n"));
+}
+
+#[test]
+fn empty_selection_is_refused_unless_allowed() {
+    let args = ["bundle", "--at", AT, "--purpose", "ipsec-tunnel"];
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("refusing to write an empty bundle"),
+        "{}",
+        stderr(&o)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[&args[..], &["--allow-empty", "-o", "e.pem"]].concat(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(dir.path().join("e.pem")).unwrap();
+    assert!(text.contains("## Certificates: 0\n"));
+    assert!(stderr(&o).contains("the bundle is empty"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["bundle", "--purpose", "server"][..],
+        &["bundle", "--level", "anchor"],
+        &["bundle", "--at", "yesterday"],
+        &["bundle", "--distrust-after", "never"],
+        &["bundle", "--check"],
+        &["bundle", "--input", "/nonexistent/certdata.txt"],
+        &["bundle", "--max-input-size", "1000"],
+        &["frobnicate"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty());
+        assert!(o.stdout.is_empty(), "{args:?} wrote to stdout");
+    }
+    let o = run(&["bundle", "--at", "yesterday"]);
+    assert!(stderr(&o).contains("RFC 3339"));
+}
+
+#[test]
+fn distrust_after_rules_on_the_snapshot() {
+    // Entrust roots: server distrust-after 2024-11-30T23:59:59Z, 8 of them trusted-delegator in 3.110.
+    let count = |extra: &[&str]| {
+        let o = run(&[&["bundle", "-q"][..], extra].concat());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        pem_set(&o.stdout).len()
+    };
+    // One second before the Entrust grace ends only GLOBALTRUST 2020 (2024-06-30 + 398 days) is out.
+    let last_second = count(&["--at", "2026-01-02T23:59:59Z"]);
+    assert_eq!(
+        count(&["--at", "2026-01-02T23:59:59Z", "--distrust-after", "keep"]) - last_second,
+        1
+    );
+    let keep = count(&["--at", "2026-01-03T00:00:00Z", "--distrust-after", "keep"]);
+    let grace = count(&["--at", "2026-01-03T00:00:00Z"]);
+    let exclude = count(&[
+        "--at",
+        "2026-01-03T00:00:00Z",
+        "--distrust-after",
+        "exclude",
+    ]);
+    assert_eq!(
+        keep - grace,
+        9,
+        "8 Entrust/AffirmTrust roots and GLOBALTRUST 2020 are out after their grace"
+    );
+    assert_eq!(last_second - grace, 8);
+    assert_eq!(grace, exclude, "GLOBALTRUST 2020's grace ended in 2025 too");
+    let within = count(&["--at", "2025-01-01T00:00:00Z", "--grace-days", "0"]);
+    let all = count(&["--at", "2025-01-01T00:00:00Z", "--distrust-after", "keep"]);
+    assert_eq!(
+        all - within,
+        9,
+        "--grace-days 0 removes all 9 dated roots at once"
+    );
+}
