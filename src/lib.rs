@@ -86,8 +86,7 @@ pub struct Bundle {
 /// Fails on any parse or model error, and when nothing is selected unless
 /// [`BundleOptions::allow_empty`].
 pub fn bundle(source: &source::Source, policy: &Policy, options: &BundleOptions) -> Result<Bundle> {
-    let bytes = source.read(options.max_input)?;
-    let store = Store::from_bytes(&bytes, &source.name())?;
+    let store = source.load(options.max_input)?;
     bundle_store(&store, &source.origin(), policy, options)
 }
 

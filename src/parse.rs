@@ -29,7 +29,7 @@
 use std::borrow::Cow;
 
 use nom::{
-    IResult, Parser,
+    IResult, Parser as _,
     bytes::complete::{tag, take_while_m_n, take_while1},
     character::complete::{char, space0, space1},
 };
@@ -255,6 +255,22 @@ fn decode_octal_escapes(line: &[u8], out: &mut Vec<u8>) -> bool {
         out.push((((v >> 2) & 0xC0) | ((v >> 13) & 0x38) | ((v >> 24) & 0x07)) as u8);
     }
     true
+}
+
+/// Decodes the line of `bytes` starting at `start` into `out` when it is one or
+/// more `\ooo` escapes followed by the line ending (CRLF if `crlf`, else LF);
+/// returns where the next line starts. Otherwise leaves `out` as it was and
+/// returns `None`, and the caller parses the line the slow way.
+fn octal_body_line(bytes: &[u8], start: usize, crlf: bool, out: &mut Vec<u8>) -> Option<usize> {
+    let rest = bytes.get(start..)?;
+    let eol = memchr::memchr(if crlf { b'\r' } else { b'\n' }, rest)?;
+    let line = rest.get(..eol)?;
+    let ending_ok = !crlf || rest.get(eol + 1) == Some(&b'\n');
+    if ending_ok && decode_octal_escapes(line, out) {
+        Some(start + eol + if crlf { 2 } else { 1 })
+    } else {
+        None
+    }
 }
 
 /// A short, printable description of what starts `rest`, for messages.
@@ -524,205 +540,329 @@ pub fn line_col(input: &[u8], offset: usize) -> (usize, usize) {
 /// `BEGINDATA` or outside an object, a repeated attribute within an object, and
 /// every malformed value.
 pub fn parse<'a>(input: &'a [u8], source_name: &str) -> Result<Document<'a>> {
-    let err_at = |offset: usize, message: String| {
-        let (line, column) = line_col(input, offset);
+    let mut parser = Parser::new(source_name);
+    let mut objects = Vec::new();
+    parser.feed(input, None, &mut |obj| {
+        objects.push(obj);
+        Ok(())
+    })?;
+    let header = parser.finish()?;
+    Ok(Document {
+        cvs_id: header.cvs_id.map(Cow::Owned),
+        begindata_line: header.begindata_line,
+        objects,
+        crlf: header.crlf,
+    })
+}
+
+/// What [`Parser::finish`] returns: everything of the file but its objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The `CVS_ID "..."` string of pre-2013 files, if present.
+    pub cvs_id: Option<String>,
+    /// Line of `BEGINDATA`.
+    pub begindata_line: usize,
+    /// Whether lines end in CRLF (else LF).
+    pub crlf: bool,
+}
+
+/// An incremental parser: certdata.txt fed in pieces that each end where an
+/// object starts, so that a large input never has to be in memory at once.
+///
+/// [`split_point`] finds such an end in a buffer. Objects are handed to a
+/// callback as soon as they are complete; they borrow from the piece.
+///
+/// ```
+/// use nssroots::parse::{split_point, Parser};
+/// let text = b"BEGINDATA\nCKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE\nCKA_CLASS CK_OBJECT_CLASS CKO_NSS_TRUST\n";
+/// let cut = split_point(text).unwrap();
+/// let mut parser = Parser::new("certdata.txt");
+/// let mut classes = Vec::new();
+/// parser.feed(&text[..cut], Some(&text[cut..]), &mut |o| Ok(classes.push(o.class().to_owned())))?;
+/// parser.feed(&text[cut..], None, &mut |o| Ok(classes.push(o.class().to_owned())))?;
+/// assert_eq!(classes, ["CKO_CERTIFICATE", "CKO_NSS_TRUST"]);
+/// assert_eq!(parser.finish()?.begindata_line, 1);
+/// # Ok::<(), nssroots::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Parser<'n> {
+    source_name: &'n str,
+    /// Lines consumed so far.
+    line_no: usize,
+    /// Whether the first piece was seen (the byte order mark check).
+    started: bool,
+    in_data: bool,
+    begindata_line: usize,
+    cvs_id: Option<String>,
+    crlf: Option<bool>,
+}
+
+/// Where `buf` can be cut so that the part before is whole objects: the start
+/// of the last line that begins with `CKA_CLASS` (and is not the first byte).
+/// `None` when there is no such line.
+pub fn split_point(buf: &[u8]) -> Option<usize> {
+    memchr::memmem::rfind(buf, b"\nCKA_CLASS").map(|p| p + 1)
+}
+
+impl<'n> Parser<'n> {
+    /// A parser for the input called `source_name` (used in error messages).
+    pub fn new(source_name: &'n str) -> Self {
+        Parser {
+            source_name,
+            line_no: 0,
+            started: false,
+            in_data: false,
+            begindata_line: 0,
+            cvs_id: None,
+            crlf: None,
+        }
+    }
+
+    fn syntax_at(&self, piece: &[u8], offset: usize, message: String) -> Error {
+        let (line, column) = line_col(piece, offset);
         Error::Syntax {
-            source_name: source_name.to_owned(),
-            line,
+            source_name: self.source_name.to_owned(),
+            line: self.line_no + line,
             column,
             message,
         }
-    };
-    if input.starts_with(b"\xEF\xBB\xBF") {
-        return Err(err_at(
-            0,
-            "UTF-8 byte order mark; expected certdata.txt to start with a comment, a blank line or BEGINDATA".into(),
-        ));
     }
-    if let Some(pos) = memchr::memchr(0, input) {
-        return Err(err_at(pos, "NUL byte; expected text".into()));
-    }
-    let text = std::str::from_utf8(input).map_err(|e| {
-        err_at(
-            e.valid_up_to(),
-            "bytes that are not UTF-8; expected UTF-8 text".into(),
-        )
-    })?;
 
-    let mut doc = Document {
-        cvs_id: None,
-        begindata_line: 0,
-        objects: Vec::new(),
-        crlf: false,
-    };
-    let mut crlf: Option<bool> = None;
-    let mut in_data = false;
-    // Open MULTILINE_OCTAL: attribute name, its line, bytes so far.
-    let mut octal: Option<(&'a str, usize, Vec<u8>)> = None;
-    let mut current: Option<RawObject<'a>> = None;
-
-    let mut line_no = 0usize;
-    let mut start = 0usize;
-    let bytes = text.as_bytes();
-    while start < bytes.len() {
-        line_no += 1;
-        let (raw_end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
-            Some(p) => (start + p, start + p + 1),
-            None => (bytes.len(), bytes.len()),
-        };
-        let mut line = text.get(start..raw_end).unwrap_or_default();
-        let this_crlf = line.ends_with('\r');
-        if this_crlf {
-            line = line.get(..line.len() - 1).unwrap_or_default();
+    /// Parses `piece`, which must end at the end of the input (`next` is
+    /// `None`) or just before a line starting with `CKA_CLASS` (`next` is the
+    /// input after it, or a prefix of that: it is only quoted in messages).
+    /// Calls `emit` with every object, in order.
+    pub fn feed<'a>(
+        &mut self,
+        piece: &'a [u8],
+        next: Option<&[u8]>,
+        emit: &mut dyn FnMut(RawObject<'a>) -> Result<()>,
+    ) -> Result<()> {
+        let source_name = self.source_name;
+        if !self.started {
+            self.started = true;
+            if piece.starts_with(b"\xEF\xBB\xBF") {
+                return Err(self.syntax_at(
+                    piece,
+                    0,
+                    "UTF-8 byte order mark; expected certdata.txt to start with a comment, a blank line or BEGINDATA".into(),
+                ));
+            }
         }
-        if next > raw_end {
-            match crlf {
-                None => crlf = Some(this_crlf),
-                Some(c) if c != this_crlf => {
-                    let (was, now) = if c { ("CRLF", "LF") } else { ("LF", "CRLF") };
-                    return Err(Error::Syntax {
-                        source_name: source_name.to_owned(),
-                        line: line_no,
-                        column: line.chars().count() + 1,
-                        message: format!(
-                            "line ends with {now} but earlier lines end with {was}; expected one kind of line ending"
-                        ),
-                    });
+        if let Some(pos) = memchr::memchr(0, piece) {
+            return Err(self.syntax_at(piece, pos, "NUL byte; expected text".into()));
+        }
+        let text = std::str::from_utf8(piece).map_err(|e| {
+            self.syntax_at(
+                piece,
+                e.valid_up_to(),
+                "bytes that are not UTF-8; expected UTF-8 text".into(),
+            )
+        })?;
+
+        // Open MULTILINE_OCTAL: attribute name, its line, bytes so far.
+        let mut octal: Option<(&'a str, usize, Vec<u8>)> = None;
+        let mut current: Option<RawObject<'a>> = None;
+        let mut line_no = self.line_no;
+        let mut start = 0usize;
+        let bytes = text.as_bytes();
+        while start < bytes.len() {
+            line_no += 1;
+            // Fast path inside MULTILINE_OCTAL: a line of nothing but
+            // well-formed `\ooo` escapes and the file's line ending, which is
+            // every body line NSS has ever written.
+            if let (Some((_, _, buf)), Some(crlf)) = (octal.as_mut(), self.crlf) {
+                if let Some(next_start) = octal_body_line(bytes, start, crlf, buf) {
+                    start = next_start;
+                    continue;
                 }
-                Some(_) => {}
             }
-        }
-        start = next;
-
-        if let Some((attr, attr_line, buf)) = octal.as_mut() {
-            // Fast path: a line of nothing but well-formed `\ooo` escapes,
-            // which is every body line NSS has ever written.
-            if decode_octal_escapes(line.as_bytes(), buf) {
-                continue;
+            let (raw_end, next_start) = match memchr::memchr(b'\n', &bytes[start..]) {
+                Some(p) => (start + p, start + p + 1),
+                None => (bytes.len(), bytes.len()),
+            };
+            let mut line = text.get(start..raw_end).unwrap_or_default();
+            let this_crlf = line.ends_with('\r');
+            if this_crlf {
+                line = line.get(..line.len() - 1).unwrap_or_default();
             }
-            let trimmed = line.trim();
-            if trimmed == "END" {
-                let (attr, attr_line, buf) = (*attr, *attr_line, std::mem::take(buf));
-                octal = None;
-                push_attribute(
-                    &mut current,
-                    attr,
-                    Value::Octal(buf),
-                    attr_line,
-                    source_name,
-                )?;
-                continue;
-            }
-            if !trimmed.starts_with('\\') && !trimmed.is_empty() {
-                return Err(Error::Syntax {
-                    source_name: source_name.to_owned(),
-                    line: *attr_line,
-                    column: 1,
-                    message: format!(
-                        "MULTILINE_OCTAL value for {attr} not closed by END (found {} at line {line_no})",
-                        describe(trimmed)
-                    ),
-                });
-            }
-            octal_line(line.trim_start(), buf, attr).map_err(|mut e| {
-                e.offset += line.len() - line.trim_start().len();
-                syntax(source_name, line_no, line, e)
-            })?;
-            continue;
-        }
-
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        if !in_data {
-            if trimmed.trim_end() == "BEGINDATA" {
-                in_data = true;
-                doc.begindata_line = line_no;
-            } else if trimmed.starts_with("CVS_ID") {
-                let s = cvs_id_line(line).map_err(|e| syntax(source_name, line_no, line, e))?;
-                doc.cvs_id = Some(s);
-            } else {
-                return Err(Error::Syntax {
-                    source_name: source_name.to_owned(),
-                    line: line_no,
-                    column: line.len() - trimmed.len() + 1,
-                    message: format!(
-                        "unexpected {} before BEGINDATA; expected a comment, a blank line, CVS_ID or BEGINDATA",
-                        describe(trimmed)
-                    ),
-                });
-            }
-            continue;
-        }
-        if trimmed.trim_end() == "BEGINDATA" {
-            return Err(Error::Syntax {
-                source_name: source_name.to_owned(),
-                line: line_no,
-                column: 1,
-                message: format!(
-                    "BEGINDATA again (first at line {}); expected an attribute",
-                    doc.begindata_line
-                ),
-            });
-        }
-        match attribute_line(line).map_err(|e| syntax(source_name, line_no, line, e))? {
-            Parsed::OctalStart(name) => {
-                if current.is_none() {
-                    return Err(outside_object(source_name, line_no, name));
-                }
-                // Size the buffer once: the body up to END holds at most a
-                // byte per four characters.
-                let body = bytes.get(start..).unwrap_or_default();
-                let body_len = memchr::memmem::find(body, b"\nEND").unwrap_or(0);
-                octal = Some((name, line_no, Vec::with_capacity(body_len / 4 + 1)));
-            }
-            Parsed::Value(name, value) => {
-                if name == "CKA_CLASS" {
-                    if !matches!(value, Value::ObjectClass(_)) {
+            if next_start > raw_end {
+                match self.crlf {
+                    None => self.crlf = Some(this_crlf),
+                    Some(c) if c != this_crlf => {
+                        let (was, now) = if c { ("CRLF", "LF") } else { ("LF", "CRLF") };
                         return Err(Error::Syntax {
                             source_name: source_name.to_owned(),
                             line: line_no,
-                            column: 11,
+                            column: line.chars().count() + 1,
                             message: format!(
-                                "CKA_CLASS has type {}; expected CK_OBJECT_CLASS",
-                                value.type_name()
+                                "line ends with {now} but earlier lines end with {was}; expected one kind of line ending"
                             ),
                         });
                     }
-                    if let Some(obj) = current.take() {
-                        doc.objects.push(obj);
-                    }
-                    current = Some(RawObject {
+                    Some(_) => {}
+                }
+            }
+            let body_start = next_start;
+            start = next_start;
+
+            if let Some((attr, attr_line, buf)) = octal.as_mut() {
+                // The first body line (line endings not yet known).
+                if decode_octal_escapes(line.as_bytes(), buf) {
+                    continue;
+                }
+                let trimmed = line.trim();
+                if trimmed == "END" {
+                    let (attr, attr_line, buf) = (*attr, *attr_line, std::mem::take(buf));
+                    octal = None;
+                    push_attribute(
+                        &mut current,
+                        attr,
+                        Value::Octal(buf),
+                        attr_line,
+                        source_name,
+                    )?;
+                    continue;
+                }
+                if !trimmed.starts_with('\\') && !trimmed.is_empty() {
+                    return Err(not_closed(source_name, attr, *attr_line, trimmed, line_no));
+                }
+                octal_line(line.trim_start(), buf, attr).map_err(|mut e| {
+                    e.offset += line.len() - line.trim_start().len();
+                    syntax(source_name, line_no, line, e)
+                })?;
+                continue;
+            }
+
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            if !self.in_data {
+                if trimmed.trim_end() == "BEGINDATA" {
+                    self.in_data = true;
+                    self.begindata_line = line_no;
+                } else if trimmed.starts_with("CVS_ID") {
+                    let s = cvs_id_line(line).map_err(|e| syntax(source_name, line_no, line, e))?;
+                    self.cvs_id = Some(s.into_owned());
+                } else {
+                    return Err(Error::Syntax {
+                        source_name: source_name.to_owned(),
                         line: line_no,
-                        attributes: Vec::with_capacity(16),
+                        column: line.len() - trimmed.len() + 1,
+                        message: format!(
+                            "unexpected {} before BEGINDATA; expected a comment, a blank line, CVS_ID or BEGINDATA",
+                            describe(trimmed)
+                        ),
                     });
                 }
-                push_attribute(&mut current, name, value, line_no, source_name)?;
+                continue;
+            }
+            if trimmed.trim_end() == "BEGINDATA" {
+                return Err(Error::Syntax {
+                    source_name: source_name.to_owned(),
+                    line: line_no,
+                    column: 1,
+                    message: format!(
+                        "BEGINDATA again (first at line {}); expected an attribute",
+                        self.begindata_line
+                    ),
+                });
+            }
+            match attribute_line(line).map_err(|e| syntax(source_name, line_no, line, e))? {
+                Parsed::OctalStart(name) => {
+                    if current.is_none() {
+                        return Err(outside_object(source_name, line_no, name));
+                    }
+                    // Size the buffer once: the body up to END holds at most a
+                    // byte per four characters.
+                    let body = bytes.get(body_start..).unwrap_or_default();
+                    let body_len = memchr::memmem::find(body, b"\nEND").unwrap_or(0);
+                    octal = Some((name, line_no, Vec::with_capacity(body_len / 4 + 1)));
+                }
+                Parsed::Value(name, value) => {
+                    if name == "CKA_CLASS" {
+                        if !matches!(value, Value::ObjectClass(_)) {
+                            return Err(Error::Syntax {
+                                source_name: source_name.to_owned(),
+                                line: line_no,
+                                column: 11,
+                                message: format!(
+                                    "CKA_CLASS has type {}; expected CK_OBJECT_CLASS",
+                                    value.type_name()
+                                ),
+                            });
+                        }
+                        if let Some(obj) = current.take() {
+                            emit(obj)?;
+                        }
+                        current = Some(RawObject {
+                            line: line_no,
+                            attributes: Vec::with_capacity(16),
+                        });
+                    }
+                    push_attribute(&mut current, name, value, line_no, source_name)?;
+                }
             }
         }
+        if let Some((attr, attr_line, _)) = octal {
+            return Err(match next {
+                // The next piece starts with a CKA_CLASS line, which is where
+                // the whole-input parse would have noticed.
+                Some(rest) => {
+                    let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                    let found = String::from_utf8_lossy(rest.get(..line_end).unwrap_or(rest));
+                    not_closed(source_name, attr, attr_line, found.trim(), line_no + 1)
+                }
+                None => Error::Syntax {
+                    source_name: source_name.to_owned(),
+                    line: attr_line,
+                    column: 1,
+                    message: format!("MULTILINE_OCTAL value for {attr} not closed by END"),
+                },
+            });
+        }
+        self.line_no = line_no;
+        if let Some(obj) = current.take() {
+            emit(obj)?;
+        }
+        Ok(())
     }
-    if let Some((attr, attr_line, _)) = octal {
-        return Err(Error::Syntax {
-            source_name: source_name.to_owned(),
-            line: attr_line,
-            column: 1,
-            message: format!("MULTILINE_OCTAL value for {attr} not closed by END"),
-        });
+
+    /// Ends the input: fails if `BEGINDATA` never came.
+    pub fn finish(self) -> Result<Header> {
+        if !self.in_data {
+            return Err(Error::Syntax {
+                source_name: self.source_name.to_owned(),
+                line: self.line_no.max(1),
+                column: 1,
+                message: "end of input before BEGINDATA; expected a certdata.txt file".into(),
+            });
+        }
+        Ok(Header {
+            cvs_id: self.cvs_id,
+            begindata_line: self.begindata_line,
+            crlf: self.crlf.unwrap_or(false),
+        })
     }
-    if !in_data {
-        return Err(Error::Syntax {
-            source_name: source_name.to_owned(),
-            line: line_no.max(1),
-            column: 1,
-            message: "end of input before BEGINDATA; expected a certdata.txt file".into(),
-        });
+}
+
+fn not_closed(
+    source_name: &str,
+    attr: &str,
+    attr_line: usize,
+    found: &str,
+    line_no: usize,
+) -> Error {
+    Error::Syntax {
+        source_name: source_name.to_owned(),
+        line: attr_line,
+        column: 1,
+        message: format!(
+            "MULTILINE_OCTAL value for {attr} not closed by END (found {} at line {line_no})",
+            describe(found)
+        ),
     }
-    if let Some(obj) = current.take() {
-        doc.objects.push(obj);
-    }
-    doc.crlf = crlf.unwrap_or(false);
-    Ok(doc)
 }
 
 fn outside_object(source_name: &str, line: usize, name: &str) -> Error {

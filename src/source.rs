@@ -14,6 +14,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::model::Store;
 use crate::snapshot;
 
 /// Default maximum input size: 64 MiB (today's certdata.txt is about 1.4 MB).
@@ -62,6 +63,29 @@ impl Source {
             ),
             Source::Stdin => "standard input".to_owned(),
             Source::Snapshot => snapshot::ORIGIN.to_owned(),
+        }
+    }
+
+    /// Reads, parses and models the input, failing if it is larger than `max`
+    /// bytes. Files and standard input are read a piece at a time
+    /// ([`Store::from_reader`]); the embedded snapshot is parsed in place.
+    pub fn load(&self, max: u64) -> Result<Store> {
+        let name = self.name();
+        match self {
+            Source::Snapshot => Store::from_bytes(self.read(max)?.as_ref(), &name),
+            Source::File(path) => {
+                let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
+                let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+                if hint > max {
+                    return Err(Error::TooLarge {
+                        source_name: name,
+                        size: hint,
+                        limit: max,
+                    });
+                }
+                Store::from_reader(file, &name, max)
+            }
+            Source::Stdin => Store::from_reader(std::io::stdin(), &name, max),
         }
     }
 
