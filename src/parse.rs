@@ -243,17 +243,15 @@ fn decode_octal_escapes(line: &[u8], out: &mut Vec<u8>) -> bool {
     if line.is_empty() || line.len() % 4 != 0 {
         return false;
     }
-    let before = out.len();
-    out.reserve(line.len() / 4);
-    for c in line.chunks_exact(4) {
-        let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        if v & MASK != WANT {
-            out.truncate(before);
-            return false;
-        }
-        // Bits 8-9, 16-18 and 24-26 hold the three digits' values.
-        out.push((((v >> 2) & 0xC0) | ((v >> 13) & 0x38) | ((v >> 24) & 0x07)) as u8);
+    let word = |c: &[u8]| u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    if !line.chunks_exact(4).all(|c| word(c) & MASK == WANT) {
+        return false;
     }
+    // Bits 8-9, 16-18 and 24-26 hold the three digits' values.
+    out.extend(line.chunks_exact(4).map(|c| {
+        let v = word(c);
+        (((v >> 2) & 0xC0) | ((v >> 13) & 0x38) | ((v >> 24) & 0x07)) as u8
+    }));
     true
 }
 
