@@ -857,8 +857,26 @@ impl<'n> StoreBuilder<'n> {
         match class {
             "CKO_CERTIFICATE" => {
                 let cert = ctx.certificate(obj, warnings)?;
-                if let Some(&i) = by_sha256.get(&cert.sha256) {
-                    let first = certificates.get(i).map_or(0, |c| c.line);
+                if let Some(first_cert) = by_sha256
+                    .get(&cert.sha256)
+                    .and_then(|&i| certificates.get(i))
+                {
+                    let first = first_cert.line;
+                    // Kept once only if nothing that decides trust differs.
+                    if first_cert.distrust_after != cert.distrust_after
+                        || first_cert.mozilla_ca_policy != cert.mozilla_ca_policy
+                    {
+                        return Err(Error::Conflict {
+                            source_name: source_name.to_owned(),
+                            line: obj.line,
+                            other_line: first,
+                            message: format!(
+                                "certificate \"{}\" repeats an earlier certificate (same DER) with different \
+                                 distrust-after dates or CKA_NSS_MOZILLA_CA_POLICY",
+                                cert.label
+                            ),
+                        });
+                    }
                     warnings.push(Warning {
                         line: obj.line,
                         message: format!(

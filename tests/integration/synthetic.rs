@@ -851,6 +851,27 @@ fn duplicate_certificate_is_kept_once_with_a_warning() {
 }
 
 #[test]
+fn duplicate_certificate_with_different_policy_is_a_conflict() {
+    let a = ca();
+    let f = Certdata::new().with(Entry::new(&a).duplicated()).build();
+    let dup = f.lines[0].duplicate.unwrap();
+    // Turn the repeat's CKA_NSS_MOZILLA_CA_POLICY to CK_FALSE.
+    let mut lines: Vec<String> = f.text().lines().map(str::to_owned).collect();
+    let policy = (dup - 1..lines.len())
+        .find(|&i| lines[i].starts_with("CKA_NSS_MOZILLA_CA_POLICY"))
+        .unwrap();
+    lines[policy] = "CKA_NSS_MOZILLA_CA_POLICY CK_BBOOL CK_FALSE".into();
+    let text = lines.join("\n") + "\n";
+    let e = Store::from_bytes(text.as_bytes(), "certdata.txt").unwrap_err();
+    let first = f.lines[0].certificate.unwrap();
+    assert!(
+        matches!(e, Error::Conflict { line, other_line, .. } if line == dup && other_line == first),
+        "{e}"
+    );
+    assert!(e.to_string().contains("CKA_NSS_MOZILLA_CA_POLICY"), "{e}");
+}
+
+#[test]
 fn second_trust_object_repeats_or_conflicts() {
     let a = ca();
     let same = Certdata::new()
