@@ -203,11 +203,16 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
             bail!("--check needs an output file (-o PATH) to compare with");
         }
         let mut stdout = std::io::stdout().lock();
-        stdout
+        return match stdout
             .write_all(bundle.pem.as_bytes())
             .and_then(|()| stdout.flush())
-            .context("writing to standard output")?;
-        return Ok(ExitCode::SUCCESS);
+        {
+            // The reader stopped reading (`| head`): its choice, not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+            other => other
+                .map(|()| ExitCode::SUCCESS)
+                .context("writing to standard output"),
+        };
     }
     let path = PathBuf::from(&args.output);
     if args.check {

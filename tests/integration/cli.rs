@@ -269,3 +269,19 @@ fn distrust_after_rules_on_the_snapshot() {
         "--grace-days 0 removes all 9 dated roots at once"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nssroots"))
+        .args(["bundle", "-q", "--at", AT])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end at once: the 200 KB bundle cannot fit in the pipe.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}
