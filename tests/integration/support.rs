@@ -7,14 +7,19 @@ use std::process::{Command, Output};
 /// `../shared/certdata` beside the repository, if present.
 ///
 /// When it is absent the calling test is skipped with a message, except under
-/// `CI=true`, where its absence is a failure.
+/// `CI=true` or `NSSROOTS_REQUIRE_SHARED=1`, where its absence is a failure.
 pub fn shared_certdata() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/certdata");
     if dir.join("README.md").is_file() {
         return Some(dir);
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{} is missing, and CI=true requires it", dir.display());
+    if std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("NSSROOTS_REQUIRE_SHARED").is_ok_and(|v| v == "1")
+    {
+        panic!(
+            "{} is missing, and CI=true (or NSSROOTS_REQUIRE_SHARED=1) requires it",
+            dir.display()
+        );
     }
     eprintln!(
         "skipped: {} is absent (real certdata.txt corpus)",
