@@ -813,9 +813,6 @@ fn integer_content(der: &[u8]) -> Option<&[u8]> {
     (rest.len() == len).then_some(rest)
 }
 
-/// Inputs at least this large have their SHA-256 computed on a second thread.
-const PARALLEL_HASH_MIN: usize = 256 * 1024;
-
 /// How much [`Store::from_reader`] reads at a time.
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -1033,28 +1030,12 @@ impl<'n> StoreBuilder<'n> {
 impl Store {
     /// Parses and models certdata.txt bytes in one step.
     pub fn from_bytes(input: &[u8], source_name: &str) -> Result<Store> {
-        let build = || {
-            let mut parser = parse::Parser::new(source_name);
-            let mut builder = StoreBuilder::new(source_name);
-            parser.feed(input, None, &mut |obj| builder.add(&obj))?;
-            parser.finish()?;
-            builder.finish()
-        };
-        // The input's SHA-256 is independent of parsing: on a large input it
-        // runs on a second core meanwhile.
-        let (built, digest) = if input.len() >= PARALLEL_HASH_MIN {
-            std::thread::scope(|scope| {
-                let hasher = scope.spawn(|| Sha256::digest(input));
-                let built = build();
-                // A hashing thread cannot panic; should it, hash here instead.
-                let digest = hasher.join().unwrap_or_else(|_| Sha256::digest(input));
-                (built, digest)
-            })
-        } else {
-            (build(), Sha256::digest(input))
-        };
-        let mut store = built?;
-        store.input_sha256 = digest.into();
+        let mut parser = parse::Parser::new(source_name);
+        let mut builder = StoreBuilder::new(source_name);
+        parser.feed(input, None, &mut |obj| builder.add(&obj))?;
+        parser.finish()?;
+        let mut store = builder.finish()?;
+        store.input_sha256 = Sha256::digest(input).into();
         Ok(store)
     }
 
@@ -1063,8 +1044,8 @@ impl Store {
     /// the model and one object's text, never the whole input. Fails when the
     /// input is larger than `max` bytes.
     ///
-    /// (Reading and hashing on a second thread was tried: on a 1.3 MB file
-    /// the hand-offs cost more than the hashing they overlap.)
+    /// (Hashing on a second thread was tried, here and in [`Store::from_bytes`]:
+    /// on a 1.3 MB file the hand-offs cost more than the hashing they overlap.)
     ///
     /// ```
     /// let store = nssroots::Store::from_reader(nssroots::snapshot::CERTDATA, "certdata.txt", u64::MAX)?;
