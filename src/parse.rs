@@ -705,10 +705,7 @@ impl<'n> Parser<'n> {
             start = next_start;
 
             if let Some((attr, attr_line, buf)) = octal.as_mut() {
-                // The first body line (line endings not yet known).
-                if decode_octal_escapes(line.as_bytes(), buf) {
-                    continue;
-                }
+                // Not a plain body line (the fast path above took those).
                 let trimmed = line.trim();
                 if trimmed == "END" {
                     let (attr, attr_line, buf) = (*attr, *attr_line, std::mem::take(buf));
