@@ -73,20 +73,24 @@ impl Source {
         let name = self.name();
         match self {
             Source::Snapshot => Store::from_bytes(self.read(max)?.as_ref(), &name),
-            Source::File(path) => {
-                let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
-                let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
-                if hint > max {
-                    return Err(Error::TooLarge {
-                        source_name: name,
-                        size: hint,
-                        limit: max,
-                    });
-                }
-                Store::from_reader(file, &name, max)
-            }
+            Source::File(path) => Store::from_reader(self.open_file(path, max)?.0, &name, max),
             Source::Stdin => Store::from_reader(std::io::stdin(), &name, max),
         }
+    }
+
+    /// Opens the file `path` of this source and its size, failing early when
+    /// the size is already above `max`.
+    fn open_file(&self, path: &std::path::Path, max: u64) -> Result<(std::fs::File, u64)> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > max {
+            return Err(Error::TooLarge {
+                source_name: self.name(),
+                size,
+                limit: max,
+            });
+        }
+        Ok((file, size))
     }
 
     /// Reads the whole input, failing if it is larger than `max` bytes.
@@ -105,12 +109,8 @@ impl Source {
                 Ok(Cow::Borrowed(snapshot::CERTDATA))
             }
             Source::File(path) => {
-                let file = std::fs::File::open(path).map_err(|e| Error::io("reading", path, e))?;
-                let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
-                if hint > max {
-                    return Err(too_large(hint));
-                }
-                read_bounded(file, max, hint, path.clone(), too_large).map(Cow::Owned)
+                let (file, size) = self.open_file(path, max)?;
+                read_bounded(file, max, size, path.clone(), too_large).map(Cow::Owned)
             }
             Source::Stdin => read_bounded(
                 std::io::stdin().lock(),
