@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use nssroots::{DistrustAfterMode, Policy, Purpose, ReferenceTime, Store};
 
-use crate::support::{reference_set, shared_certdata, shared_files};
+use crate::support::{reference_set, selected, shared_certdata, shared_files};
 
 /// "AddTrust Qualified Certificates Root" in NSS_3_12_4_RTM: its certificate
 /// object's CKA_SERIAL_NUMBER holds the bare serial octet `\001` instead of the
@@ -15,15 +15,6 @@ use crate::support::{reference_set, shared_certdata, shared_files};
 /// it; NSS looks trust up by the DER serial of the certificate, which finds the
 /// trust object, and so does nssroots (with a warning).
 const ADDTRUST_QUALIFIED: &str = "8095210805db4bbc355e4428d8fd6ec2cde3ab5fb97a9942988eb8f4dcd06016";
-
-fn selected(store: &Store, policy: &Policy) -> BTreeSet<String> {
-    policy
-        .select(store)
-        .selected
-        .iter()
-        .map(|(c, _)| c.sha256_hex())
-        .collect()
-}
 
 fn policy(purpose: Purpose, at: &str, include_expired: bool) -> Policy {
     let mut p = Policy::new(ReferenceTime::parse_rfc3339(at).unwrap());
@@ -50,7 +41,7 @@ fn trust_rule_lists_match_every_release() {
         ] {
             let want = reference_set(&dir, &format!("{tag}.{list}.sha256.txt"))
                 .unwrap_or_else(|| panic!("{tag}: no {list} list"));
-            let mut got = selected(&store, &policy(purpose, "2026-11-22T23:15:00Z", true));
+            let mut got = selected(&policy(purpose, "2026-11-22T23:15:00Z", true), &store);
             if tag == "NSS_3_12_4_RTM" {
                 assert!(
                     got.remove(ADDTRUST_QUALIFIED),
@@ -72,8 +63,8 @@ fn debian_lists_equal_the_server_trust_rule() {
         };
         let store = Store::from_bytes(&std::fs::read(&path).unwrap(), &tag).unwrap();
         let got = selected(
-            &store,
             &policy(Purpose::ServerAuth, "2026-11-22T23:15:00Z", true),
+            &store,
         );
         assert_eq!(got, debian, "{tag}");
         checked += 1;
@@ -104,7 +95,7 @@ fn mk_ca_bundle_lists_match_where_they_exist() {
             let Some(want) = reference_set(&dir, &format!("{tag}.{list}.sha256.txt")) else {
                 continue;
             };
-            let got = selected(&store, &policy(purpose, "2026-11-22T23:15:00Z", false));
+            let got = selected(&policy(purpose, "2026-11-22T23:15:00Z", false), &store);
             if tag == "NSS_3_14_RTM" {
                 assert!(
                     want.is_subset(&got),
@@ -117,7 +108,7 @@ fn mk_ca_bundle_lists_match_where_they_exist() {
                     want.len()
                 );
                 // Everything extra is unexpired and trusted: it is exactly the trust rule minus expired roots.
-                let all = selected(&store, &policy(purpose, "2026-11-22T23:15:00Z", true));
+                let all = selected(&policy(purpose, "2026-11-22T23:15:00Z", true), &store);
                 let expired: BTreeSet<String> = store
                     .certificates
                     .iter()
@@ -251,7 +242,7 @@ fn grace_rule_on_real_dates() {
     let at = |t: &str, mode| {
         let mut p = Policy::new(ReferenceTime::parse_rfc3339(t).unwrap());
         p.distrust_after = mode;
-        selected(&store, &p)
+        selected(&p, &store)
     };
     // Entrust: 2024-11-30T23:59:59Z + 398 days = 2026-01-02T23:59:59Z.
     let before = at("2026-01-02T23:59:59Z", DistrustAfterMode::Grace);

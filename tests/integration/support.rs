@@ -49,6 +49,16 @@ pub fn reference_set(dir: &Path, file: &str) -> Option<BTreeSet<String>> {
     Some(text.split_whitespace().map(str::to_owned).collect())
 }
 
+/// SHA-256 fingerprints of the certificates `policy` selects from `store`.
+pub fn selected(policy: &nssroots::Policy, store: &nssroots::Store) -> BTreeSet<String> {
+    policy
+        .select(store)
+        .selected
+        .iter()
+        .map(|(c, _)| c.sha256_hex())
+        .collect()
+}
+
 /// SHA-256 fingerprints of the certificates in a PEM text.
 pub fn pem_set(pem: &[u8]) -> BTreeSet<String> {
     nssroots::encode::pem_fingerprints(pem)

@@ -12,7 +12,7 @@ use nssroots::{
     TrustLevel, bundle_store,
 };
 
-use crate::support::{pem_set, run_in, stderr};
+use crate::support::{pem_set, run_in, selected, stderr};
 use crate::synth::{Ca, Certdata, Entry, Fixture, Place, ca, ca_valid, trust_token, unix};
 
 const DAY: i64 = 86_400;
@@ -37,15 +37,6 @@ fn policy_at(t: i64) -> Policy {
 
 fn policy() -> Policy {
     policy_at(unix(AT))
-}
-
-fn selected(policy: &Policy, store: &Store) -> BTreeSet<String> {
-    policy
-        .select(store)
-        .selected
-        .iter()
-        .map(|(c, _)| c.sha256_hex())
-        .collect()
 }
 
 fn set<'a>(cas: impl IntoIterator<Item = &'a Ca>) -> BTreeSet<String> {
@@ -979,24 +970,11 @@ fn cli_check_and_exit_codes() {
     let (rc, _, err) = bundle_cli(d, &["-o", "ca.pem", "--check"]);
     assert_eq!(rc, 0, "{err}");
     // A changed policy: --check reports the difference and writes nothing.
-    let out = run_in(
+    let (rc, _, msg) = bundle_cli(
         d,
-        &[
-            "bundle",
-            "--input",
-            "certdata.txt",
-            "--at",
-            AT,
-            "-o",
-            "ca.pem",
-            "--check",
-            "--purpose",
-            "email-protection",
-        ],
-        None,
+        &["-o", "ca.pem", "--check", "--purpose", "email-protection"],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let msg = stderr(&out);
+    assert_eq!(rc, 1, "{msg}");
     assert!(
         msg.contains("1 certificates would be added, 1 removed"),
         "{msg}"
@@ -1013,43 +991,16 @@ fn cli_check_and_exit_codes() {
         .with(Entry::new(&server).corrupt(HashAlgorithm::Sha1))
         .build();
     std::fs::write(d.join("certdata.txt"), &broken.bytes).unwrap();
-    let out = run_in(
-        d,
-        &[
-            "bundle",
-            "--input",
-            "certdata.txt",
-            "--at",
-            AT,
-            "-o",
-            "ca.pem",
-        ],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let msg = stderr(&out);
+    let (rc, _, msg) = bundle_cli(d, &["-o", "ca.pem"]);
+    assert_eq!(rc, 2);
     assert!(
         msg.contains("error: certdata.txt:") && msg.contains("SHA-1"),
         "{msg}"
     );
     assert_eq!(std::fs::read(&pem_path).unwrap(), written);
-    let out = run_in(
-        d,
-        &[
-            "bundle",
-            "--input",
-            "certdata.txt",
-            "--at",
-            AT,
-            "-o",
-            "ca.pem",
-            "--check",
-        ],
-        None,
-    );
+    let (rc, _, _) = bundle_cli(d, &["-o", "ca.pem", "--check"]);
     assert_eq!(
-        out.status.code(),
-        Some(2),
+        rc, 2,
         "--check on a broken input is an error, not a difference"
     );
 
