@@ -616,6 +616,32 @@ impl<'n> Parser<'n> {
         }
     }
 
+    /// Whether `BEGINDATA` has been seen: the header is over.
+    pub fn in_data(&self) -> bool {
+        self.in_data
+    }
+
+    /// Lines consumed so far.
+    pub fn line_no(&self) -> usize {
+        self.line_no
+    }
+
+    /// A parser in this one's state (past the header, same line endings)
+    /// that starts at line `line_no + 1`: for parsing a later piece of the
+    /// same input on another thread, once [`Parser::in_data`] holds. The
+    /// header (`CVS_ID`) stays with this parser.
+    pub fn fork(&self, line_no: usize) -> Parser<'n> {
+        Parser {
+            source_name: self.source_name,
+            line_no,
+            started: true,
+            in_data: self.in_data,
+            begindata_line: self.begindata_line,
+            cvs_id: None,
+            crlf: self.crlf,
+        }
+    }
+
     fn syntax_at(&self, piece: &[u8], offset: usize, message: String) -> Error {
         let (line, column) = line_col(piece, offset);
         Error::Syntax {
