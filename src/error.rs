@@ -100,6 +100,16 @@ pub enum Error {
         total: usize,
     },
 
+    /// Fetching from upstream failed, or what came back may not replace
+    /// anything. One line: the URL, what went wrong, what to do.
+    #[error("{url}: {message}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
+
     /// Reading or writing a file failed.
     #[error("{action} {}: {source}", path.display())]
     Io {

@@ -6,6 +6,8 @@
 //!
 //! The pipeline, one module per stage:
 //!
+//! 0. [`fetch`]: certdata.txt from upstream over verified HTTPS, checked
+//!    before it replaces anything;
 //! 1. [`parse`]: nom parser from bytes to raw objects, with line-numbered errors;
 //! 2. [`model`]: certificates and trust records, paired by issuer and serial,
 //!    hashes checked ([`Store`]);
@@ -35,6 +37,7 @@
 
 pub mod encode;
 pub mod error;
+pub mod fetch;
 pub mod model;
 pub mod parse;
 pub mod select;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use nssroots::fetch::{self, Channel, FetchOptions, Outcome, Roots, Upstream};
 use nssroots::select::TimeSource;
 use nssroots::source::{DEFAULT_MAX_INPUT, Source};
 use nssroots::write::CheckOutcome;
@@ -27,6 +28,100 @@ struct Cli {
 enum Command {
     /// Write a PEM bundle of the certificates a policy trusts.
     Bundle(BundleArgs),
+    /// Download certdata.txt from upstream over verified HTTPS and replace a
+    /// local copy, only with a file that parses and trusts something.
+    Fetch(FetchArgs),
+}
+
+/// Where to fetch certdata.txt from, and how.
+#[derive(Args, Debug)]
+struct UpstreamArgs {
+    /// Firefox branch whose copy to fetch: release (the default), beta or nightly (autoland).
+    #[arg(long, value_name = "CHANNEL", conflicts_with_all = ["nss_tag", "url"],
+          value_parser = PossibleValuesParser::new(Channel::NAMES).try_map(|s| s.parse::<Channel>()))]
+    channel: Option<Channel>,
+
+    /// NSS release tag to fetch from the NSS repository, e.g. NSS_3_123_RTM.
+    #[arg(long, value_name = "TAG", conflicts_with = "url")]
+    nss_tag: Option<String>,
+
+    /// Any https:// URL (plain http is refused).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+
+    /// Verify the server with only the roots in this PEM file (default: the platform's store).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+
+    /// Expected SHA-256 of the download: nothing is used or written unless it matches.
+    #[arg(long, value_name = "HEX")]
+    sha256: Option<String>,
+
+    /// Lock file (JSON: URL, SHA-256, size, time, ETag, Last-Modified).
+    #[arg(long, value_name = "PATH")]
+    lock: Option<PathBuf>,
+
+    /// Fail unless the download matches the lock file.
+    #[arg(long, requires = "lock")]
+    locked: bool,
+
+    /// Largest download accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = fetch::DEFAULT_MAX_SIZE)]
+    max_size: u64,
+
+    /// Seconds allowed to connect, and for each read and write after that.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+}
+
+impl UpstreamArgs {
+    fn url(&self) -> Result<String> {
+        let upstream = match (&self.channel, &self.nss_tag, &self.url) {
+            (_, Some(tag), _) => Upstream::NssTag(tag.clone()),
+            (_, _, Some(url)) => Upstream::Url(url.clone()),
+            (Some(c), _, _) => Upstream::Channel(*c),
+            _ => Upstream::default(),
+        };
+        Ok(upstream.url()?)
+    }
+
+    fn options(&self, quiet: bool) -> FetchOptions {
+        let timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        FetchOptions {
+            roots: self.ca_file.clone().map_or(Roots::Platform, Roots::File),
+            max_size: self.max_size,
+            connect_timeout: timeout,
+            timeout,
+            progress: !quiet,
+            ..FetchOptions::default()
+        }
+    }
+
+    fn sha256(&self) -> Result<Option<[u8; 32]>> {
+        Ok(self
+            .sha256
+            .as_deref()
+            .map(fetch::parse_sha256)
+            .transpose()?)
+    }
+}
+
+#[derive(Args, Debug)]
+struct FetchArgs {
+    #[command(flatten)]
+    upstream: UpstreamArgs,
+
+    /// Where to write certdata.txt. Written atomically, only when it changed.
+    #[arg(long, short = 'o', value_name = "PATH", default_value = "certdata.txt")]
+    output: PathBuf,
+
+    /// Keep the previous file as PATH.bak when replacing it.
+    #[arg(long)]
+    backup: bool,
+
+    /// Print errors only.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// The selection policy, shared by every command that decides trust.
@@ -102,6 +197,13 @@ struct BundleArgs {
     #[command(flatten)]
     input: InputArgs,
 
+    /// Fetch certdata.txt from upstream (see `nssroots fetch`) instead of --input.
+    #[arg(long, conflicts_with = "input")]
+    fetch: bool,
+
+    #[command(flatten)]
+    upstream: UpstreamArgs,
+
     /// Where to write the bundle (`-` for standard output, the default). Written atomically.
     #[arg(long, short = 'o', value_name = "PATH", default_value = "-")]
     output: String,
@@ -159,7 +261,17 @@ fn print_warnings(quiet: bool, source_name: &str, warnings: &[nssroots::Warning]
 fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
     let policy = args.policy.policy()?;
     let source = args.input.source();
-    if source == Source::Snapshot {
+    if !args.fetch
+        && (args.upstream.channel.is_some()
+            || args.upstream.nss_tag.is_some()
+            || args.upstream.url.is_some()
+            || args.upstream.lock.is_some()
+            || args.upstream.sha256.is_some()
+            || args.upstream.ca_file.is_some())
+    {
+        bail!("--channel, --nss-tag, --url, --ca-file, --sha256 and --lock need --fetch");
+    }
+    if source == Source::Snapshot && !args.fetch {
         note(
             args.quiet,
             format_args!(
@@ -173,9 +285,8 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
                 args.quiet,
                 format_args!(
                     "the embedded snapshot ({}) is {days} days older than the reference time; \
-                     for the current store download certdata.txt from \
-                     https://raw.githubusercontent.com/mozilla-firefox/firefox/release/security/nss/lib/ckfw/builtins/certdata.txt \
-                     and pass it with --input",
+                     for the current store run `nssroots fetch` and pass the file with --input, \
+                     or use `nssroots bundle --fetch`",
                     nssroots::snapshot::DATE
                 ),
             );
@@ -192,8 +303,35 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
         allow_empty: args.allow_empty,
         max_input: args.input.max_input_size,
     };
-    let bundle = nssroots::bundle(&source, &policy, &options)?;
-    print_warnings(args.quiet, &source.name(), &bundle.warnings);
+    let (store, origin) = if args.fetch {
+        let url = args.upstream.url()?;
+        let lock = match (&args.upstream.lock, args.upstream.locked) {
+            (Some(path), true) => Some(fetch::Lock::read(path)?.with_context(|| {
+                format!("--locked: the lock file {} does not exist", path.display())
+            })?),
+            _ => None,
+        };
+        let download = match fetch::get(&url, &args.upstream.options(args.quiet), None)? {
+            fetch::Response::Body(d) => d,
+            fetch::Response::NotModified => {
+                bail!("{url}: 304 Not Modified to a request that was not conditional")
+            }
+        };
+        let store = fetch::verify(&download, args.upstream.sha256()?.as_ref(), lock.as_ref())?;
+        note(
+            args.quiet,
+            format_args!(
+                "fetched {url}: {} bytes, SHA-256 {}",
+                download.bytes.len(),
+                nssroots::model::to_hex(&download.sha256)
+            ),
+        );
+        (store, url)
+    } else {
+        (source.load(options.max_input)?, source.origin())
+    };
+    let bundle = nssroots::bundle_store(&store, &origin, &policy, &options)?;
+    print_warnings(args.quiet, &store.source_name, &bundle.warnings);
     if bundle.count == 0 {
         warn(args.quiet, "the bundle is empty (--allow-empty)");
     }
@@ -290,10 +428,42 @@ fn report_difference(path: &std::path::Path, new: &str) {
     }
 }
 
+fn run_fetch(args: &FetchArgs) -> Result<ExitCode> {
+    let url = args.upstream.url()?;
+    let options = fetch::UpdateOptions {
+        output: args.output.clone(),
+        sha256: args.upstream.sha256()?,
+        lock: args.upstream.lock.clone(),
+        locked: args.upstream.locked,
+        backup: args.backup,
+    };
+    match fetch::update(&url, &args.upstream.options(args.quiet), &options)? {
+        Outcome::Unchanged { reason } => note(
+            args.quiet,
+            format_args!("{} unchanged: {reason}", args.output.display()),
+        ),
+        Outcome::Written {
+            sha256,
+            size,
+            certificates,
+            trusted,
+        } => note(
+            args.quiet,
+            format_args!(
+                "wrote {} from {url}: {size} bytes, SHA-256 {}, {certificates} certificates ({trusted} trusted)",
+                args.output.display(),
+                nssroots::model::to_hex(&sha256)
+            ),
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Bundle(args) => run_bundle(args),
+        Command::Fetch(args) => run_fetch(args),
     };
     match result {
         Ok(code) => code,

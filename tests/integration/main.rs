@@ -3,6 +3,8 @@
 mod bundles;
 mod cli;
 mod conformance;
+mod fetch;
+mod https;
 mod support;
 mod synth;
 mod synthetic;
