@@ -3,6 +3,8 @@
 mod bundles;
 mod cli;
 mod conformance;
+mod diff;
+mod inspect;
 mod support;
 mod synth;
 mod synthetic;
