@@ -110,6 +110,10 @@ pub enum Error {
         message: String,
     },
 
+    /// A report could not be written as JSON.
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+
     /// Reading or writing a file failed.
     #[error("{action} {}: {source}", path.display())]
     Io {

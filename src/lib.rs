@@ -16,6 +16,10 @@
 //! 4. [`encode`]: the PEM bundle with its provenance header;
 //! 5. [`write`]: atomic replacement of the output, and `--check`.
 //!
+//! Beside the pipeline, [`inspect`] lists a store and explains each decision,
+//! [`diff`] compares two stores (or two PEM bundles), and [`report`] holds what
+//! their text and JSON outputs share.
+//!
 //! [`source`] reads inputs (file, stdin, or the [`snapshot`] embedded in the
 //! binary) and [`bundle`] runs the whole pipeline in one call, e.g. from a
 //! `build.rs`:
@@ -35,11 +39,14 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod diff;
 pub mod encode;
 pub mod error;
 pub mod fetch;
+pub mod inspect;
 pub mod model;
 pub mod parse;
+pub mod report;
 pub mod select;
 pub mod snapshot;
 pub mod source;

@@ -1,33 +1,68 @@
 //! `nssroots`: the command-line front end. All logic lives in the library.
 #![forbid(unsafe_code)]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use nssroots::diff::Input;
 use nssroots::fetch::{self, Channel, FetchOptions, Outcome, Roots, Upstream};
+use nssroots::report::Style;
 use nssroots::select::TimeSource;
 use nssroots::source::{DEFAULT_MAX_INPUT, Source};
 use nssroots::write::CheckOutcome;
 use nssroots::{
-    BundleOptions, DistrustAfterMode, Policy, Purpose, ReferenceTime, SortKey, TrustLevel,
+    BundleOptions, DistrustAfterMode, Policy, Purpose, ReferenceTime, SortKey, TrustLevel, snapshot,
 };
+
+/// `nssroots 0.1.0 (embedded snapshot 2025-04-19, SHA-256 ...)`.
+fn version() -> String {
+    format!(
+        "{} (embedded snapshot {}, SHA-256 {})",
+        env!("CARGO_PKG_VERSION"),
+        snapshot::DATE,
+        snapshot::SHA256
+    )
+}
+
+/// The version, then where the snapshot comes from.
+fn long_version() -> String {
+    format!("{}\n{}", version(), snapshot::ORIGIN)
+}
 
 /// Turn Mozilla NSS certdata.txt into CA bundles that TLS software can load.
 #[derive(Parser, Debug)]
-#[command(name = "nssroots", version, about, long_about = None)]
+#[command(name = "nssroots", version = version(), long_version = long_version(), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// Print errors only: no notes, no warnings.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    quiet: bool,
+
+    /// Print more notes on standard error: the policy and reference time, every warning.
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Write a PEM bundle of the certificates a policy trusts.
     Bundle(BundleArgs),
+    /// List every certificate and distrust record with the policy's decision about it.
+    List(ListArgs),
+    /// Say in words why the policy selects a certificate or leaves it out.
+    Explain(ExplainArgs),
+    /// Compare two certdata.txt files (or two PEM bundles): exit 0 when nothing differs, 1 when something does.
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on standard output.
+    Man,
     /// Download certdata.txt from upstream over verified HTTPS and replace a
     /// local copy, only with a file that parses and trusts something.
     Fetch(FetchArgs),
@@ -118,10 +153,6 @@ struct FetchArgs {
     /// Keep the previous file as PATH.bak when replacing it.
     #[arg(long)]
     backup: bool,
-
-    /// Print errors only.
-    #[arg(long, short = 'q')]
-    quiet: bool,
 }
 
 /// The selection policy, shared by every command that decides trust.
@@ -223,42 +254,242 @@ struct BundleArgs {
     /// Write a bundle even when the policy selects no certificate.
     #[arg(long)]
     allow_empty: bool,
+}
 
-    /// Print warnings only when they are errors (suppresses notes and warnings).
-    #[arg(long, short = 'q')]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    /// Aligned columns for a terminal (long labels cut).
+    Table,
+    /// Every field, for tools.
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ListFormat,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// A SHA-256 fingerprint, a unique prefix of at least 8 hex digits, or a label substring
+    /// (case-insensitive).
+    #[arg(value_name = "QUERY")]
+    query: String,
+
+    #[command(flatten)]
+    input: InputArgs,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// For a terminal.
+    Text,
+    /// Release notes: a section and a table per kind of change.
+    Markdown,
+    /// For tools.
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The older certdata.txt or PEM bundle (`-` for standard input).
+    #[arg(value_name = "OLD")]
+    old: String,
+
+    /// The newer certdata.txt or PEM bundle (`-` for standard input).
+    #[arg(value_name = "NEW")]
+    new: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_INPUT)]
+    max_input_size: u64,
+
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// How chatty standard error is (`--quiet`, `--verbose`).
+#[derive(Clone, Copy, Debug)]
+struct Ui {
     quiet: bool,
+    verbose: bool,
 }
 
-fn warn(quiet: bool, msg: impl std::fmt::Display) {
-    if !quiet {
-        eprintln!("nssroots: warning: {msg}");
+impl Ui {
+    fn warn(self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("nssroots: warning: {msg}");
+        }
+    }
+
+    fn note(self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("nssroots: {msg}");
+        }
+    }
+
+    fn detail(self, msg: impl std::fmt::Display) {
+        if self.verbose {
+            eprintln!("nssroots: {msg}");
+        }
+    }
+
+    /// Prints the model's warnings: at most 20 of them unless verbose.
+    fn print_warnings(self, source_name: &str, warnings: &[nssroots::Warning]) {
+        let shown = if self.verbose { usize::MAX } else { 20 };
+        for w in warnings.iter().take(shown) {
+            self.warn(format_args!("{source_name}:{}: {}", w.line, w.message));
+        }
+        if warnings.len() > shown {
+            self.warn(format_args!(
+                "... and {} more warnings (--verbose shows them all)",
+                warnings.len() - shown
+            ));
+        }
+    }
+
+    /// Says that the embedded snapshot is used, and warns when it is stale.
+    fn snapshot_notes(self, source: &Source, policy: &Policy) {
+        if *source != Source::Snapshot {
+            return;
+        }
+        self.note(format_args!(
+            "no --input given: using the {} of {}",
+            snapshot::ORIGIN,
+            snapshot::DATE
+        ));
+        if let Some(days) = snapshot::stale_days(policy.at.unix) {
+            self.warn(format_args!(
+                "the embedded snapshot ({}) is {days} days older than the reference time; \
+                 for the current store run `nssroots fetch` and pass the file with --input, \
+                 or use `nssroots bundle --fetch`",
+                snapshot::DATE
+            ));
+        }
+    }
+
+    /// With --verbose, the policy and reference time on standard error.
+    fn policy_details(self, policy: &Policy) {
+        for line in nssroots::encode::policy_lines(policy) {
+            self.detail(line);
+        }
     }
 }
 
-fn note(quiet: bool, msg: impl std::fmt::Display) {
-    if !quiet {
-        eprintln!("nssroots: {msg}");
+/// Colours on standard output only on a terminal, never with `NO_COLOR` set
+/// (to anything but the empty string).
+fn stdout_style() -> Style {
+    Style::new(colors_allowed() && std::io::stdout().is_terminal())
+}
+
+fn colors_allowed() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Writes `bytes` to standard output. A reader that stops reading early
+/// (`| head`) made its choice: that is not a failure.
+fn emit(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to standard output"),
     }
 }
 
-/// Prints the model's warnings, at most 20 of them.
-fn print_warnings(quiet: bool, source_name: &str, warnings: &[nssroots::Warning]) {
-    const SHOWN: usize = 20;
-    for w in warnings.iter().take(SHOWN) {
-        warn(
-            quiet,
-            format_args!("{source_name}:{}: {}", w.line, w.message),
-        );
-    }
-    if warnings.len() > SHOWN {
-        warn(
-            quiet,
-            format_args!("... and {} more warnings", warnings.len() - SHOWN),
-        );
-    }
+/// Loads the store `input` names, with the notes every command gives.
+fn load_store(ui: Ui, input: &InputArgs, policy: &Policy) -> Result<(nssroots::Store, Source)> {
+    let source = input.source();
+    ui.snapshot_notes(&source, policy);
+    ui.policy_details(policy);
+    let store = source.load(input.max_input_size)?;
+    ui.print_warnings(&source.name(), &store.warnings);
+    Ok((store, source))
 }
 
-fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
+fn run_list(ui: Ui, args: &ListArgs) -> Result<ExitCode> {
+    let policy = args.policy.policy()?;
+    let (store, source) = load_store(ui, &args.input, &policy)?;
+    let listing = nssroots::inspect::list(&store, &source.origin(), &policy);
+    let text = match args.format {
+        ListFormat::Table => listing.to_table(stdout_style()),
+        ListFormat::Json => listing.to_json()?,
+    };
+    emit(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_explain(ui: Ui, args: &ExplainArgs) -> Result<ExitCode> {
+    let policy = args.policy.policy()?;
+    let (store, _) = load_store(ui, &args.input, &policy)?;
+    let text = nssroots::inspect::explain(&store, &policy, &args.query, stdout_style())?;
+    emit(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_diff(ui: Ui, args: &DiffArgs) -> Result<ExitCode> {
+    if args.old == "-" && args.new == "-" {
+        bail!("only one of OLD and NEW can be standard input (-)");
+    }
+    let policy = args.policy.policy()?;
+    ui.policy_details(&policy);
+    let load = |arg: &str| -> Result<Input> {
+        let source = Source::from_arg(arg);
+        let input = Input::load(&source, args.max_input_size)?;
+        if let nssroots::diff::Content::Certdata(store) = &input.content {
+            ui.print_warnings(&source.name(), &store.warnings);
+        }
+        Ok(input)
+    };
+    let (old, new) = (load(&args.old)?, load(&args.new)?);
+    let d = nssroots::diff::diff(&old, &new, Some(&policy))?;
+    let text = match args.format {
+        DiffFormat::Text => d.to_text(stdout_style()),
+        DiffFormat::Markdown => d.to_markdown(),
+        DiffFormat::Json => d.to_json()?,
+    };
+    emit(text.as_bytes())?;
+    Ok(ExitCode::from(u8::from(d.has_differences())))
+}
+
+fn run_completions(args: &CompletionsArgs) -> Result<ExitCode> {
+    let mut buf = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "nssroots", &mut buf);
+    emit(&buf)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_man() -> Result<ExitCode> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut buf)
+        .context("rendering the man page")?;
+    emit(&buf)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
     let policy = args.policy.policy()?;
     let source = args.input.source();
     if !args.fetch
@@ -271,30 +502,12 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
     {
         bail!("--channel, --nss-tag, --url, --ca-file, --sha256 and --lock need --fetch");
     }
-    if source == Source::Snapshot && !args.fetch {
-        note(
-            args.quiet,
-            format_args!(
-                "no --input given: using the {} of {}",
-                nssroots::snapshot::ORIGIN,
-                nssroots::snapshot::DATE
-            ),
-        );
-        if let Some(days) = nssroots::snapshot::stale_days(policy.at.unix) {
-            warn(
-                args.quiet,
-                format_args!(
-                    "the embedded snapshot ({}) is {days} days older than the reference time; \
-                     for the current store run `nssroots fetch` and pass the file with --input, \
-                     or use `nssroots bundle --fetch`",
-                    nssroots::snapshot::DATE
-                ),
-            );
-        }
+    if !args.fetch {
+        ui.snapshot_notes(&source, &policy);
     }
+    ui.policy_details(&policy);
     if policy.at.source == TimeSource::Now && args.check {
-        warn(
-            args.quiet,
+        ui.warn(
             "--check with the current time as reference time: the header records that time, so pass --at or set SOURCE_DATE_EPOCH for a reproducible comparison",
         );
     }
@@ -311,59 +524,44 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
             })?),
             _ => None,
         };
-        let download = match fetch::get(&url, &args.upstream.options(args.quiet), None)? {
+        let download = match fetch::get(&url, &args.upstream.options(ui.quiet), None)? {
             fetch::Response::Body(d) => d,
             fetch::Response::NotModified => {
                 bail!("{url}: 304 Not Modified to a request that was not conditional")
             }
         };
         let store = fetch::verify(&download, args.upstream.sha256()?.as_ref(), lock.as_ref())?;
-        note(
-            args.quiet,
-            format_args!(
-                "fetched {url}: {} bytes, SHA-256 {}",
-                download.bytes.len(),
-                nssroots::model::to_hex(&download.sha256)
-            ),
-        );
+        ui.note(format_args!(
+            "fetched {url}: {} bytes, SHA-256 {}",
+            download.bytes.len(),
+            nssroots::model::to_hex(&download.sha256)
+        ));
         (store, url)
     } else {
         (source.load(options.max_input)?, source.origin())
     };
     let bundle = nssroots::bundle_store(&store, &origin, &policy, &options)?;
-    print_warnings(args.quiet, &store.source_name, &bundle.warnings);
+    ui.print_warnings(&store.source_name, &bundle.warnings);
     if bundle.count == 0 {
-        warn(args.quiet, "the bundle is empty (--allow-empty)");
+        ui.warn("the bundle is empty (--allow-empty)");
     }
 
     if args.output == "-" {
         if args.check {
             bail!("--check needs an output file (-o PATH) to compare with");
         }
-        let mut stdout = std::io::stdout().lock();
-        return match stdout
-            .write_all(bundle.pem.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            // The reader stopped reading (`| head`): its choice, not a failure.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-            other => other
-                .map(|()| ExitCode::SUCCESS)
-                .context("writing to standard output"),
-        };
+        emit(bundle.pem.as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
     }
     let path = PathBuf::from(&args.output);
     if args.check {
         return match nssroots::write::check(&path, bundle.pem.as_bytes())? {
             CheckOutcome::UpToDate => {
-                note(
-                    args.quiet,
-                    format_args!(
-                        "{} is up to date ({} certificates)",
-                        path.display(),
-                        bundle.count
-                    ),
-                );
+                ui.note(format_args!(
+                    "{} is up to date ({} certificates)",
+                    path.display(),
+                    bundle.count
+                ));
                 Ok(ExitCode::SUCCESS)
             }
             CheckOutcome::Missing => {
@@ -381,16 +579,13 @@ fn run_bundle(args: &BundleArgs) -> Result<ExitCode> {
         };
     }
     nssroots::write::write_atomic(&path, bundle.pem.as_bytes())?;
-    note(
-        args.quiet,
-        format_args!(
-            "wrote {} certificates of {} to {} (reference time {})",
-            bundle.count,
-            bundle.total,
-            path.display(),
-            policy.at
-        ),
-    );
+    ui.note(format_args!(
+        "wrote {} certificates of {} to {} (reference time {})",
+        bundle.count,
+        bundle.total,
+        path.display(),
+        policy.at
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -428,7 +623,7 @@ fn report_difference(path: &std::path::Path, new: &str) {
     }
 }
 
-fn run_fetch(args: &FetchArgs) -> Result<ExitCode> {
+fn run_fetch(ui: Ui, args: &FetchArgs) -> Result<ExitCode> {
     let url = args.upstream.url()?;
     let options = fetch::UpdateOptions {
         output: args.output.clone(),
@@ -437,19 +632,16 @@ fn run_fetch(args: &FetchArgs) -> Result<ExitCode> {
         locked: args.upstream.locked,
         backup: args.backup,
     };
-    match fetch::update(&url, &args.upstream.options(args.quiet), &options)? {
-        Outcome::Unchanged { reason } => note(
-            args.quiet,
-            format_args!("{} unchanged: {reason}", args.output.display()),
-        ),
+    match fetch::update(&url, &args.upstream.options(ui.quiet), &options)? {
+        Outcome::Unchanged { reason } => {
+            ui.note(format_args!("{} unchanged: {reason}", args.output.display()))
+        }
         Outcome::Written {
             sha256,
             size,
             certificates,
             trusted,
-        } => note(
-            args.quiet,
-            format_args!(
+        } => ui.note(format_args!(
                 "wrote {} from {url}: {size} bytes, SHA-256 {}, {certificates} certificates ({trusted} trusted)",
                 args.output.display(),
                 nssroots::model::to_hex(&sha256)
@@ -461,14 +653,24 @@ fn run_fetch(args: &FetchArgs) -> Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let ui = Ui {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
     let result = match &cli.command {
-        Command::Bundle(args) => run_bundle(args),
-        Command::Fetch(args) => run_fetch(args),
+        Command::Bundle(args) => run_bundle(ui, args),
+        Command::List(args) => run_list(ui, args),
+        Command::Explain(args) => run_explain(ui, args),
+        Command::Diff(args) => run_diff(ui, args),
+        Command::Completions(args) => run_completions(args),
+        Command::Man => run_man(),
+        Command::Fetch(args) => run_fetch(ui, args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("nssroots: error: {e:#}");
+            let style = Style::new(colors_allowed() && std::io::stderr().is_terminal());
+            eprintln!("nssroots: {} {e:#}", style.red("error:"));
             ExitCode::from(2)
         }
     }

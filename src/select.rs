@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{Error, Result};
-use crate::model::{Certificate, Purpose, Store, TrustLevel};
+use crate::model::{Certificate, Purpose, Store, TrustLevel, TrustRecord};
 
 const DAY: i64 = 86_400;
 
@@ -206,6 +206,9 @@ pub enum Reason {
         /// notAfter.
         not_after: i64,
     },
+    /// A trust-only object (an explicit distrust record): there is no
+    /// certificate to put in a bundle.
+    NoCertificate,
 }
 
 impl Reason {
@@ -220,6 +223,7 @@ impl Reason {
             Reason::NotTrustedFor { .. } => "not-trusted-for-purpose",
             Reason::DistrustAfterPassed { .. } => "past-distrust-after",
             Reason::Expired { .. } => "expired",
+            Reason::NoCertificate => "no-certificate",
         }
     }
 }
@@ -253,6 +257,9 @@ impl fmt::Display for Reason {
                 format_time(*cutoff)
             ),
             Reason::Expired { not_after } => write!(f, "expired at {}", format_time(*not_after)),
+            Reason::NoCertificate => {
+                f.write_str("a trust-only object: there is no certificate object to select")
+            }
         }
     }
 }
@@ -277,6 +284,9 @@ pub struct Decision {
     pub purposes: Vec<Purpose>,
     /// Why not (when not selected): every reason found.
     pub reasons: Vec<Reason>,
+    /// When selected: why it did not qualify for the other asked purposes
+    /// (empty when not selected, where `reasons` holds them).
+    pub set_aside: Vec<Reason>,
     /// Qualifying purposes that carry a distrust-after date.
     pub dated: Vec<KeptDespiteDate>,
 }
@@ -353,6 +363,7 @@ impl Policy {
             selected: false,
             purposes: Vec::new(),
             reasons: Vec::new(),
+            set_aside: Vec::new(),
             dated: Vec::new(),
         };
         if cert.trust.is_none() {
@@ -360,9 +371,8 @@ impl Policy {
             return d;
         }
         for &purpose in &self.purposes {
-            let level = cert.trust_level(purpose);
-            if !level.is_some_and(|l| self.levels.contains(&l)) {
-                d.reasons.push(Reason::NotTrustedFor { purpose, level });
+            if let Some(r) = self.level_reason(purpose, cert.trust_level(purpose)) {
+                d.reasons.push(r);
                 continue;
             }
             if let Some(date) = cert.distrust_after(purpose) {
@@ -394,9 +404,46 @@ impl Policy {
                 .iter()
                 .any(|r| matches!(r, Reason::Expired { .. }));
         if d.selected {
-            d.reasons.clear();
+            d.set_aside = std::mem::take(&mut d.reasons);
         }
         d
+    }
+
+    /// Why `level` for `purpose` does not qualify (None: it is an asked level).
+    fn level_reason(&self, purpose: Purpose, level: Option<TrustLevel>) -> Option<Reason> {
+        (!level.is_some_and(|l| self.levels.contains(&l)))
+            .then_some(Reason::NotTrustedFor { purpose, level })
+    }
+
+    /// Decides a trust-only object (one of [`Store::distrust`]): never
+    /// selected; the reasons give its level for each asked purpose that is not
+    /// an asked level, then [`Reason::NoCertificate`].
+    ///
+    /// ```
+    /// use nssroots::{Policy, ReferenceTime, Reason};
+    /// let store = nssroots::Store::from_bytes(nssroots::snapshot::CERTDATA, "certdata.txt")?;
+    /// let policy = Policy::new(ReferenceTime::parse_rfc3339("2025-04-19T00:00:00Z")?);
+    /// for record in &store.distrust {
+    ///     let d = policy.decide_record(record);
+    ///     assert!(!d.selected);
+    ///     assert_eq!(d.reasons.last(), Some(&Reason::NoCertificate));
+    /// }
+    /// # Ok::<(), nssroots::Error>(())
+    /// ```
+    pub fn decide_record(&self, record: &TrustRecord) -> Decision {
+        let mut reasons: Vec<Reason> = self
+            .purposes
+            .iter()
+            .filter_map(|&p| self.level_reason(p, record.level(p)))
+            .collect();
+        reasons.push(Reason::NoCertificate);
+        Decision {
+            selected: false,
+            purposes: Vec::new(),
+            reasons,
+            set_aside: Vec::new(),
+            dated: Vec::new(),
+        }
     }
 
     /// Applies the policy to every certificate of `store`.
@@ -449,6 +496,36 @@ mod tests {
         );
         let t = ReferenceTime::parse_rfc3339("2026-11-23T01:15:00+02:00").unwrap();
         assert_eq!(t.unix, 1_795_389_300);
+    }
+
+    #[test]
+    fn selected_certificates_keep_the_reasons_of_other_purposes_apart() {
+        let store = Store::from_bytes(crate::snapshot::CERTDATA, "certdata.txt").unwrap();
+        let mut p = Policy::new(ReferenceTime::parse_rfc3339("2025-04-19T00:00:00Z").unwrap());
+        p.purposes = vec![Purpose::ServerAuth, Purpose::EmailProtection];
+        let cert = store
+            .certificates
+            .iter()
+            .find(|c| c.label == "Amazon Root CA 1")
+            .unwrap();
+        let d = p.decide(cert);
+        assert!(d.selected);
+        assert!(d.reasons.is_empty());
+        assert_eq!(d.purposes, [Purpose::ServerAuth, Purpose::EmailProtection]);
+        let telekom = store
+            .certificates
+            .iter()
+            .find(|c| c.label == "Telekom Security TLS RSA Root 2023")
+            .unwrap();
+        let d = p.decide(telekom);
+        assert!(d.selected && d.reasons.is_empty());
+        assert_eq!(
+            d.set_aside,
+            [Reason::NotTrustedFor {
+                purpose: Purpose::EmailProtection,
+                level: Some(TrustLevel::MustVerifyTrust)
+            }]
+        );
     }
 
     #[test]

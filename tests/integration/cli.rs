@@ -285,3 +285,121 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn version_names_the_embedded_snapshot() {
+    for flag in ["--version", "-V"] {
+        let o = run(&[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            text.starts_with(&format!(
+                "nssroots {} (embedded snapshot 2025-04-19, SHA-256 {})",
+                env!("CARGO_PKG_VERSION"),
+                nssroots::snapshot::SHA256
+            )),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    for (shell, marker, option) in [
+        ("bash", "_nssroots()", "--distrust-after"),
+        ("zsh", "#compdef nssroots", "--distrust-after"),
+        ("fish", "complete -c nssroots", "-l distrust-after"),
+    ] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}");
+        for sub in ["bundle", "list", "explain", "diff", "completions", "man"] {
+            assert!(text.contains(sub), "{shell} completes {sub}");
+        }
+        assert!(text.contains(option), "{shell}");
+    }
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    let man = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        man.contains(".TH nssroots 1"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    for s in ["bundle", "explain", "diff", "\\-\\-quiet", "\\-\\-verbose"] {
+        assert!(man.contains(s), "man page mentions {s}");
+    }
+    assert_eq!(run(&["man"]).stdout, man.as_bytes(), "deterministic");
+}
+
+#[test]
+fn quiet_and_verbose_are_global() {
+    let stale = "2026-11-22T23:15:00Z";
+    for args in [
+        &["-q", "bundle", "--at", stale][..],
+        &["bundle", "--quiet", "--at", stale],
+        &["list", "-q", "--at", stale],
+        &["explain", "izenpe", "-q", "--at", stale],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
+    }
+    // Without -q the stale snapshot is reported by every command that reads it.
+    let o = run(&["list", "--at", stale]);
+    assert!(stderr(&o).contains("days older than the reference time"));
+    let o = run(&["--verbose", "bundle", "--at", AT]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("nssroots: Reference time: 2025-04-19T00:00:00Z (from --at)"),
+        "{err}"
+    );
+    assert!(err.contains("nssroots: Purposes: server-auth"), "{err}");
+    let o = run(&["bundle", "-q", "-v"]);
+    assert_eq!(o.status.code(), Some(2), "--quiet and --verbose conflict");
+}
+
+/// Runs `nssroots args` on a pseudo-terminal through script(1), if present.
+fn on_a_terminal(args: &str, no_color: Option<&str>) -> Option<String> {
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} {args}", env!("CARGO_BIN_EXE_nssroots")),
+        "/dev/null",
+    ])
+    .stdin(std::process::Stdio::null())
+    .env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    match cmd.output() {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
+        _ => {
+            eprintln!("skipped: script(1) is not available to make a terminal");
+            None
+        }
+    }
+}
+
+#[test]
+fn colours_only_on_a_terminal_and_never_with_no_color() {
+    let args = "explain -q izenpe --at 2026-01-01T00:00:00Z";
+    // Piped: never.
+    let o = run(&["explain", "-q", "izenpe", "--at", "2026-01-01T00:00:00Z"]);
+    assert!(!String::from_utf8(o.stdout).unwrap().contains('\u{1b}'));
+    let Some(tty) = on_a_terminal(args, None) else {
+        return;
+    };
+    assert!(tty.contains("\u{1b}[32mSELECTED\u{1b}[0m"), "{tty}");
+    let plain = on_a_terminal(args, Some("1")).unwrap();
+    assert!(
+        plain.contains("SELECTED") && !plain.contains('\u{1b}'),
+        "{plain}"
+    );
+    // An empty NO_COLOR does not count (no-color.org).
+    let empty = on_a_terminal(args, Some("")).unwrap();
+    assert!(empty.contains('\u{1b}'));
+}

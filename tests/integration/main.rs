@@ -3,8 +3,10 @@
 mod bundles;
 mod cli;
 mod conformance;
+mod diff;
 mod fetch;
 mod https;
+mod inspect;
 mod support;
 mod synth;
 mod synthetic;

@@ -159,6 +159,7 @@ pub struct Entry {
     trust: bool,
     duplicate: bool,
     second_trust: Option<(Purpose, TrustLevel)>,
+    ca_policy: Option<bool>,
 }
 
 impl Entry {
@@ -184,6 +185,7 @@ impl Entry {
             trust: true,
             duplicate: false,
             second_trust: None,
+            ca_policy: Some(true),
         }
     }
 
@@ -267,6 +269,13 @@ impl Entry {
             Purpose::ServerAuth | Purpose::EmailProtection
         ));
         self.distrust_after.push((purpose, date, place));
+        self
+    }
+
+    /// Sets `CKA_NSS_MOZILLA_CA_POLICY` (None: no such attribute). Netscape-spelled
+    /// entries never have it.
+    pub fn ca_policy(mut self, flag: Option<bool>) -> Entry {
+        self.ca_policy = flag;
         self
     }
 
@@ -533,8 +542,14 @@ fn certificate_object(out: &mut Out, e: &Entry) -> usize {
     out.octal("CKA_ISSUER", &e.ca.issuer);
     out.octal("CKA_SERIAL_NUMBER", &e.ca.serial);
     out.octal("CKA_VALUE", &e.ca.der);
-    if e.spelling != Spelling::Netscape {
-        out.line("CKA_NSS_MOZILLA_CA_POLICY CK_BBOOL CK_TRUE");
+    match e.ca_policy {
+        Some(flag) if e.spelling != Spelling::Netscape => {
+            out.line(format!(
+                "CKA_NSS_MOZILLA_CA_POLICY CK_BBOOL {}",
+                if flag { "CK_TRUE" } else { "CK_FALSE" }
+            ));
+        }
+        _ => {}
     }
     for (purpose, name) in [
         (Purpose::ServerAuth, "CKA_NSS_SERVER_DISTRUST_AFTER"),
