@@ -21,7 +21,8 @@ bundles:
 	$(CARGO) build --release --locked
 	./target/release/nssroots bundle -q --at 2025-04-19T00:00:00Z -o bundles/ca-bundle.pem
 	./target/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --purpose email-protection -o bundles/email-ca-bundle.pem
-	cd bundles && sha256sum ca-bundle.pem email-ca-bundle.pem > SHA256SUMS
+	./target/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --format rust -o bundles/roots.rs
+	cd bundles && sha256sum ca-bundle.pem email-ca-bundle.pem roots.rs > SHA256SUMS
 
 ## Speed and memory against sha256sum on the newest ../shared file (a report, not a test).
 bench:

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use nssroots::diff::Input;
+use nssroots::encode::formats::{self, Encoded, Format};
 use nssroots::fetch::{self, Channel, FetchOptions, Outcome, Roots, Upstream};
 use nssroots::report::Style;
 use nssroots::select::TimeSource;
@@ -246,6 +247,18 @@ struct BundleArgs {
     #[arg(long, value_name = "KEY", default_value = "source",
           value_parser = PossibleValuesParser::new(SortKey::NAMES).try_map(|s| s.parse::<SortKey>()))]
     sort: SortKey,
+
+    /// Output format: pem, openssl-trusted (BEGIN TRUSTED CERTIFICATE with OpenSSL's purposes),
+    /// openssl-dir (-CApath directory with HASH.N links), pem-dir, der-dir, p11-kit, json,
+    /// java (PKCS #12 trust store) or rust (TrustAnchor source).
+    #[arg(long, value_name = "F", default_value = "pem",
+          value_parser = PossibleValuesParser::new(Format::NAMES).try_map(|s| s.parse::<Format>()))]
+    format: Format,
+
+    /// For --format java: a file whose first line is the store's password (an integrity MAC
+    /// is added); without it the store has no password.
+    #[arg(long, value_name = "PATH")]
+    java_password_file: Option<PathBuf>,
 
     /// Write nothing; exit 1 when PATH differs from what would be written.
     #[arg(long)]
@@ -545,56 +558,116 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
     if bundle.count == 0 {
         ui.warn("the bundle is empty (--allow-empty)");
     }
-
-    if args.output == "-" {
-        if args.check {
-            bail!("--check needs an output file (-o PATH) to compare with");
-        }
-        emit(bundle.pem.as_bytes())?;
-        return Ok(ExitCode::SUCCESS);
-    }
+    let password = match &args.java_password_file {
+        Some(path) => Some(read_password(path)?),
+        None => None,
+    };
+    let encoded = if args.format == Format::Pem {
+        Encoded::File(bundle.pem.into_bytes())
+    } else {
+        let selection = policy.select(&store);
+        formats::encode(
+            args.format,
+            &formats::Request {
+                store: &store,
+                selection: &selection,
+                policy: &policy,
+                origin: &origin,
+                sort: args.sort,
+                password: password.as_deref(),
+            },
+        )?
+    };
+    let count = bundle.count;
     let path = PathBuf::from(&args.output);
-    if args.check {
-        return match nssroots::write::check(&path, bundle.pem.as_bytes())? {
-            CheckOutcome::UpToDate => {
-                ui.note(format_args!(
-                    "{} is up to date ({} certificates)",
-                    path.display(),
-                    bundle.count
-                ));
-                Ok(ExitCode::SUCCESS)
-            }
-            CheckOutcome::Missing => {
-                eprintln!(
-                    "nssroots: {} does not exist; it would hold {} certificates",
-                    path.display(),
-                    bundle.count
+    let outcome = match &encoded {
+        Encoded::Directory(entries) => {
+            if args.output == "-" {
+                bail!(
+                    "--format {} writes a directory: pass -o DIR",
+                    args.format.name()
                 );
-                Ok(ExitCode::from(1))
             }
-            CheckOutcome::Differs => {
-                report_difference(&path, &bundle.pem);
-                Ok(ExitCode::from(1))
+            if !args.check {
+                nssroots::write::write_dir_atomic(&path, entries)?;
             }
-        };
+            args.check
+                .then(|| nssroots::write::check_dir(&path, entries))
+                .transpose()?
+        }
+        Encoded::File(bytes) => {
+            if args.output == "-" {
+                if args.check {
+                    bail!("--check needs an output file (-o PATH) to compare with");
+                }
+                if args.format.is_binary() && std::io::stdout().is_terminal() {
+                    bail!(
+                        "--format {} is binary: pass -o PATH or redirect standard output",
+                        args.format.name()
+                    );
+                }
+                emit(bytes)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !args.check {
+                nssroots::write::write_atomic(&path, bytes)?;
+            }
+            args.check
+                .then(|| nssroots::write::check(&path, bytes))
+                .transpose()?
+        }
+    };
+    match outcome {
+        None => {
+            ui.note(format_args!(
+                "wrote {count} certificates of {} to {} ({}, reference time {})",
+                bundle.total,
+                path.display(),
+                args.format.name(),
+                policy.at
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(CheckOutcome::UpToDate) => {
+            ui.note(format_args!(
+                "{} is up to date ({count} certificates)",
+                path.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(CheckOutcome::Missing) => {
+            eprintln!(
+                "nssroots: {} does not exist; it would hold {count} certificates",
+                path.display()
+            );
+            Ok(ExitCode::from(1))
+        }
+        Some(CheckOutcome::Differs) => {
+            match &encoded {
+                Encoded::File(bytes) => report_difference(&path, bytes),
+                Encoded::Directory(_) => eprintln!(
+                    "nssroots: {} differs from the directory that would be written",
+                    path.display()
+                ),
+            }
+            Ok(ExitCode::from(1))
+        }
     }
-    nssroots::write::write_atomic(&path, bundle.pem.as_bytes())?;
-    ui.note(format_args!(
-        "wrote {} certificates of {} to {} (reference time {})",
-        bundle.count,
-        bundle.total,
-        path.display(),
-        policy.at
-    ));
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of a password file.
+fn read_password(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the password file {}", path.display()))?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 
 /// Says how an existing bundle differs from the one that would be written.
-fn report_difference(path: &std::path::Path, new: &str) {
+fn report_difference(path: &std::path::Path, new: &[u8]) {
     let old = std::fs::read(path).unwrap_or_default();
     let (Ok(old_fps), Ok(new_fps)) = (
         nssroots::encode::pem_fingerprints(&old),
-        nssroots::encode::pem_fingerprints(new.as_bytes()),
+        nssroots::encode::pem_fingerprints(new),
     ) else {
         eprintln!(
             "nssroots: {} differs from the bundle that would be written",

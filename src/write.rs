@@ -4,6 +4,8 @@
 //! it and renames it over the target, so readers see the old file or the new
 //! one, never a mixture, and on any error the old file is untouched.
 //! [`check`] compares what would be written with what is there (for packaging CI).
+//! Directory outputs are written whole into a temporary directory and swapped
+//! into place ([`write_dir_atomic`], [`check_dir`]).
 //!
 //! ```
 //! let dir = tempfile::tempdir()?;
@@ -17,6 +19,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::encode::formats::Entry;
 use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically (temporary file in the same directory,
@@ -93,6 +96,131 @@ pub fn check(path: &Path, bytes: &[u8]) -> Result<CheckOutcome> {
     }
 }
 
+/// Writes a directory output: every entry into a fresh temporary directory
+/// beside `path`, then swapped into place (the old directory renamed aside,
+/// the new one renamed to `path`, the old one removed). On any error before
+/// the swap the old directory is untouched; if the second rename fails, the
+/// old directory is renamed back. `path` must not be a file.
+pub fn write_dir_atomic(path: &Path, entries: &[Entry]) -> Result<()> {
+    let parent = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if path.exists() && !path.is_dir() {
+        return Err(Error::io(
+            "writing",
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "exists and is not a directory",
+            ),
+        ));
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(".nssroots-")
+        .suffix(".tmp")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io("creating a temporary directory in", parent, e))?;
+    for entry in entries {
+        let target = tmp.path().join(entry.name());
+        match entry {
+            Entry::File { bytes, .. } => {
+                std::fs::write(&target, bytes).map_err(|e| Error::io("writing", &target, e))?;
+                if let Some(perms) = default_permissions() {
+                    std::fs::set_permissions(&target, perms)
+                        .map_err(|e| Error::io("setting permissions of", &target, e))?;
+                }
+            }
+            Entry::Link { target: to, .. } => link(to, &target)?,
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| Error::io("setting permissions of", tmp.path(), e))?;
+    }
+    if let Ok(d) = std::fs::File::open(tmp.path()) {
+        let _ = d.sync_all();
+    }
+    let new = tmp.keep();
+    let old = path.exists().then(|| {
+        let mut aside = new.clone().into_os_string();
+        aside.push(".old");
+        std::path::PathBuf::from(aside)
+    });
+    let undo = |e: std::io::Error, what: &'static str| {
+        let _ = std::fs::remove_dir_all(&new);
+        Error::io(what, path, e)
+    };
+    if let Some(old) = &old {
+        std::fs::rename(path, old).map_err(|e| undo(e, "moving aside"))?;
+    }
+    if let Err(e) = std::fs::rename(&new, path) {
+        if let Some(old) = &old {
+            let _ = std::fs::rename(old, path);
+        }
+        return Err(undo(e, "renaming a temporary directory to"));
+    }
+    if let Some(old) = &old {
+        let _ = std::fs::remove_dir_all(old);
+    }
+    if let Ok(d) = std::fs::File::open(parent) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn link(to: &str, at: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(to, at).map_err(|e| Error::io("linking", at, e))
+}
+
+/// Where symbolic links are not at hand, a copy of the file linked to.
+#[cfg(not(unix))]
+fn link(to: &str, at: &Path) -> Result<()> {
+    let from = at.with_file_name(to);
+    std::fs::copy(&from, at)
+        .map(|_| ())
+        .map_err(|e| Error::io("copying", at, e))
+}
+
+/// Compares the directory at `path` with `entries`: the same names, file
+/// bytes and link targets, and nothing else.
+pub fn check_dir(path: &Path, entries: &[Entry]) -> Result<CheckOutcome> {
+    let listing = match std::fs::read_dir(path) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(CheckOutcome::Missing),
+        Err(e) => return Err(Error::io("reading", path, e)),
+    };
+    let mut names: Vec<String> = Vec::new();
+    for item in listing {
+        let item = item.map_err(|e| Error::io("reading", path, e))?;
+        names.push(item.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    let mut wanted: Vec<&str> = entries.iter().map(Entry::name).collect();
+    wanted.sort_unstable();
+    if names != wanted {
+        return Ok(CheckOutcome::Differs);
+    }
+    for entry in entries {
+        let at = path.join(entry.name());
+        let same = match entry {
+            Entry::File { bytes, .. } => {
+                !at.is_symlink() && std::fs::read(&at).is_ok_and(|b| &b == bytes)
+            }
+            Entry::Link { target, .. } => {
+                std::fs::read_link(&at).is_ok_and(|t| t.as_os_str() == std::ffi::OsStr::new(target))
+            }
+        };
+        if !same {
+            return Ok(CheckOutcome::Differs);
+        }
+    }
+    Ok(CheckOutcome::UpToDate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +265,65 @@ mod tests {
                 .contains("is a directory")
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn directories_are_swapped_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("certs");
+        let entries = |n: &str| {
+            vec![
+                Entry::File {
+                    name: format!("{n}.pem"),
+                    bytes: n.as_bytes().to_vec(),
+                },
+                Entry::Link {
+                    name: "abcd.0".into(),
+                    target: format!("{n}.pem"),
+                },
+            ]
+        };
+        assert_eq!(
+            check_dir(&out, &entries("a")).unwrap(),
+            CheckOutcome::Missing
+        );
+        write_dir_atomic(&out, &entries("a")).unwrap();
+        assert_eq!(
+            check_dir(&out, &entries("a")).unwrap(),
+            CheckOutcome::UpToDate
+        );
+        assert_eq!(
+            check_dir(&out, &entries("b")).unwrap(),
+            CheckOutcome::Differs
+        );
+        write_dir_atomic(&out, &entries("b")).unwrap();
+        assert_eq!(
+            check_dir(&out, &entries("b")).unwrap(),
+            CheckOutcome::UpToDate
+        );
+        assert!(
+            !out.join("a.pem").exists(),
+            "nothing of the old directory is left"
+        );
+        assert_eq!(std::fs::read(out.join("abcd.0")).unwrap(), b"b");
+        // Only the output directory remains beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A bad entry name fails before the swap: the old directory stays.
+        let bad = vec![Entry::File {
+            name: "no/such/dir".into(),
+            bytes: Vec::new(),
+        }];
+        assert!(write_dir_atomic(&out, &bad).is_err());
+        assert_eq!(
+            check_dir(&out, &entries("b")).unwrap(),
+            CheckOutcome::UpToDate
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A file where the directory should be is refused.
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(write_dir_atomic(&file, &entries("a")).is_err());
+        assert_eq!(std::fs::read(&file).unwrap(), b"x");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 /// A test CA: its certificate (PEM) and what signs server certificates.
 pub struct Ca {
     pub pem: String,
+    pub der: Vec<u8>,
     issuer: Issuer<'static, KeyPair>,
 }
 
@@ -27,6 +28,7 @@ impl Ca {
         let cert = params.self_signed(&key).expect("self-sign");
         Ca {
             pem: cert.pem(),
+            der: cert.der().to_vec(),
             issuer: Issuer::new(params, key),
         }
     }
@@ -48,6 +50,23 @@ impl Ca {
 pub struct Identity {
     cert: CertificateDer<'static>,
     key: Vec<u8>,
+}
+
+impl Identity {
+    /// Writes `NAME.pem` (the certificate) and `NAME.key` (the key) into
+    /// `dir`; returns their paths.
+    pub fn write_pem(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+    ) -> (std::path::PathBuf, std::path::PathBuf) {
+        let cert = dir.join(format!("{name}.pem"));
+        let key = dir.join(format!("{name}.key"));
+        let block = |tag: &str, der: &[u8]| pem::encode(&pem::Pem::new(tag, der.to_vec()));
+        std::fs::write(&cert, block("CERTIFICATE", &self.cert)).expect("write cert");
+        std::fs::write(&key, block("PRIVATE KEY", &self.key)).expect("write key");
+        (cert, key)
+    }
 }
 
 /// A request as the server saw it.

@@ -2,9 +2,11 @@
 
 mod bundles;
 mod cli;
+mod clients;
 mod conformance;
 mod diff;
 mod fetch;
+mod formats;
 mod https;
 mod inspect;
 mod support;

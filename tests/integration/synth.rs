@@ -80,18 +80,26 @@ fn make_ca(validity: Option<(OffsetDateTime, OffsetDateTime)>) -> Ca {
     }
     let key = KeyPair::generate().expect("generate a key");
     let der = params.self_signed(&key).expect("self-sign").der().to_vec();
-    let (rest, x509) = X509Certificate::from_der(&der).expect("rcgen DER parses");
-    assert!(rest.is_empty());
-    let tbs = &x509.tbs_certificate;
-    let serial_content = tbs.raw_serial().to_vec();
-    Ca {
-        common_name,
-        subject: tbs.subject.as_raw().to_vec(),
-        issuer: tbs.issuer.as_raw().to_vec(),
-        serial: der_integer(&serial_content),
-        serial_content,
-        sha256: to_hex(&Sha256::digest(&der)),
-        der,
+    Ca::from_der(common_name, der)
+}
+
+impl Ca {
+    /// The pieces of a CA certificate made elsewhere (for instance one whose
+    /// key signs test servers' certificates).
+    pub fn from_der(common_name: String, der: Vec<u8>) -> Ca {
+        let (rest, x509) = X509Certificate::from_der(&der).expect("DER parses");
+        assert!(rest.is_empty());
+        let tbs = &x509.tbs_certificate;
+        let serial_content = tbs.raw_serial().to_vec();
+        Ca {
+            common_name,
+            subject: tbs.subject.as_raw().to_vec(),
+            issuer: tbs.issuer.as_raw().to_vec(),
+            serial: der_integer(&serial_content),
+            serial_content,
+            sha256: to_hex(&Sha256::digest(&der)),
+            der,
+        }
     }
 }
 
