@@ -195,7 +195,10 @@ fn p11kit_objects_keep_trust_and_distrust_after() {
     ));
     let text = std::fs::read_to_string(d.path().join("t.p11-kit")).unwrap();
     assert_eq!(text.matches("\ntrusted: true\n").count(), 150);
-    assert!(text.contains("\nx-distrusted: true\n"), "NSS distrusts some certificates outright");
+    assert!(
+        text.contains("\nx-distrusted: true\n"),
+        "NSS distrusts some certificates outright"
+    );
     // An EKU extension for every trusted root.
     assert_eq!(text.matches("object-id: 2.5.29.37\n").count(), 150);
     // Entrust roots: distrust-after 2024-11-30T23:59:59Z, as UTCTime.
