@@ -189,23 +189,31 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
     let mut builder = StoreBuilder::new(source_name);
     let ctx = builder.ctx;
     let mut hasher = Sha256::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
+    // `buf` stays initialised (zeroed once, grown only for an object longer
+    // than a read); the unparsed input is `buf[start..end]`.
+    let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
+    let (mut start, mut end) = (0usize, 0usize);
     let mut total: u64 = 0;
     std::thread::scope(|scope| -> Result<()> {
         // Started once the header is over.
         let mut pool: Option<Pool<'_>> = None;
         loop {
+            if buf.len() - end < READ_CHUNK {
+                buf.copy_within(start..end, 0);
+                end -= start;
+                start = 0;
+                if buf.len() - end < READ_CHUNK {
+                    buf.resize(end + READ_CHUNK, 0);
+                }
+            }
             // Read straight into the buffer's tail.
-            let filled = buf.len();
-            buf.resize(filled + READ_CHUNK, 0);
-            let read = reader.read(buf.get_mut(filled..).unwrap_or_default());
-            buf.truncate(filled + *read.as_ref().unwrap_or(&0));
-            let failure = match read {
+            let read = reader.read(buf.get_mut(end..end + READ_CHUNK).unwrap_or_default());
+            let (n, failure) = match read {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => Some(Error::io("reading", source_name, e)),
+                Err(e) => (0, Some(Error::io("reading", source_name, e))),
                 Ok(n) => {
                     total = total.saturating_add(n as u64);
-                    (total > max).then(|| too_large(source_name, total, max))
+                    (n, (total > max).then(|| too_large(source_name, total, max)))
                 }
             };
             if let Some(e) = failure {
@@ -215,21 +223,24 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
                 }
                 return Err(e);
             }
-            if buf.len() == filled {
+            let fresh = buf.get(end..end + n).unwrap_or_default();
+            end += n;
+            let text = buf.get(start..end).unwrap_or_default();
+            if n == 0 {
                 // End of input: the rest is the last piece.
                 return match pool.as_mut() {
                     Some(pool) => {
-                        if !buf.is_empty() {
-                            pool.send(&buf, None, &mut builder)?;
+                        if !text.is_empty() {
+                            pool.send(text, None, &mut builder)?;
                         }
                         pool.finish(&mut builder)
                     }
-                    None => header.feed(&buf, None, &mut |obj| builder.add(obj)),
+                    None => header.feed(text, None, &mut |obj| builder.add(obj)),
                 };
             }
-            hasher.update(buf.get(filled..).unwrap_or_default());
-            if let Some(cut) = parse::split_point(&buf).filter(|&c| c > 0) {
-                let (whole, rest) = buf.split_at(cut);
+            hasher.update(fresh);
+            if let Some(cut) = parse::split_point(text).filter(|&c| c > 0) {
+                let (whole, rest) = text.split_at(cut);
                 match pool.as_mut() {
                     Some(pool) => pool.send(whole, Some(rest), &mut builder)?,
                     None => {
@@ -239,7 +250,7 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
                         }
                     }
                 }
-                buf.drain(..cut);
+                start += cut;
             }
         }
     })?;
