@@ -21,7 +21,6 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-pub mod der;
 pub mod formats;
 pub mod openssl;
 pub mod p11kit;

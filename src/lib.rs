@@ -39,6 +39,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod der;
 pub mod diff;
 pub mod encode;
 pub mod error;

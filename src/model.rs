@@ -881,27 +881,10 @@ impl Ctx<'_> {
 
 /// The content octets of a DER INTEGER (`02 len content`), if `der` is exactly one.
 fn integer_content(der: &[u8]) -> Option<&[u8]> {
-    let (&tag, rest) = der.split_first()?;
-    if tag != 0x02 {
-        return None;
+    match crate::der::split(der) {
+        Some((crate::der::INTEGER, content, [])) => Some(content),
+        _ => None,
     }
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let (len_bytes, rest) = rest.split_at(n);
-        (
-            len_bytes
-                .iter()
-                .fold(0usize, |a, &b| (a << 8) | usize::from(b)),
-            rest,
-        )
-    };
-    (rest.len() == len).then_some(rest)
 }
 
 /// How much [`Store::from_reader`] reads at a time. Small pieces keep the

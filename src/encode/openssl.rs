@@ -4,7 +4,7 @@
 
 use sha1::{Digest, Sha1};
 
-use super::der;
+use crate::der;
 use crate::model::{Certificate, Purpose};
 
 /// The extended key usage OID OpenSSL's auxiliary trust uses for a purpose;

@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 
 use super::formats::{Request, purpose_trust};
 use super::openssl::{EKU_PURPOSES, eku_oid};
-use super::{der, pem_block};
+use super::pem_block;
+use crate::der;
 use crate::model::{Certificate, Purpose, TrustLevel, TrustRecord};
 use crate::select::Decision;
 

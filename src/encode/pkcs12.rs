@@ -14,7 +14,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::der;
+use crate::der;
 use crate::model::Certificate;
 use crate::select::Decision;
 

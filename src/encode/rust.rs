@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::{comment_safe, der};
+use super::comment_safe;
+use crate::der;
 use crate::error::{Error, Result};
 use crate::model::Certificate;
 use crate::select::Decision;

@@ -75,26 +75,21 @@ impl Setup {
         let s = Setup { dir, roots };
         s.nssroots(&["bundle", "-o", "bundle.pem"]);
         s.nssroots(&["bundle", "--format", "openssl-dir", "-o", "capath"]);
-        s.nssroots(&[
+        let both = [
             "bundle",
             "--purpose",
             "server-auth",
             "--purpose",
             "email-protection",
-            "-o",
-            "both.pem",
-        ]);
-        s.nssroots(&[
-            "bundle",
-            "--purpose",
-            "server-auth",
-            "--purpose",
-            "email-protection",
-            "--format",
-            "openssl-trusted",
-            "-o",
-            "trusted.pem",
-        ]);
+        ];
+        s.nssroots(&[&both[..], &["-o", "both.pem"]].concat());
+        s.nssroots(
+            &[
+                &both[..],
+                &["--format", "openssl-trusted", "-o", "trusted.pem"],
+            ]
+            .concat(),
+        );
         s
     }
 
@@ -320,19 +315,8 @@ fn keytool_lists_every_root_as_a_trusted_entry() {
         return;
     }
     let s = Setup::new();
-    s.nssroots(&[
-        "bundle",
-        "--purpose",
-        "server-auth",
-        "--purpose",
-        "email-protection",
-        "--format",
-        "java",
-        "-o",
-        "store.p12",
-    ]);
     std::fs::write(s.path("pw"), "changeit\n").unwrap();
-    s.nssroots(&[
+    let java = [
         "bundle",
         "--purpose",
         "server-auth",
@@ -340,11 +324,15 @@ fn keytool_lists_every_root_as_a_trusted_entry() {
         "email-protection",
         "--format",
         "java",
-        "--java-password-file",
-        "pw",
-        "-o",
-        "store-pw.p12",
-    ]);
+    ];
+    s.nssroots(&[&java[..], &["-o", "store.p12"]].concat());
+    s.nssroots(
+        &[
+            &java[..],
+            &["--java-password-file", "pw", "-o", "store-pw.p12"],
+        ]
+        .concat(),
+    );
     let list = |file: &str, pass: &str| {
         Command::new("keytool")
             .args(["-list", "-storetype", "PKCS12", "-keystore"])

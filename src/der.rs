@@ -1,5 +1,7 @@
-//! The few DER encodings the output formats write (OpenSSL's auxiliary
-//! trust, canonical names, PKCS #12, extensions): definite lengths only.
+//! The little DER nssroots reads and writes itself: splitting TLVs (serial
+//! numbers, names, the parts of a certificate the output formats need) and
+//! encoding what the formats write (OpenSSL's auxiliary trust, canonical
+//! names, PKCS #12, extensions). Definite lengths only.
 
 /// INTEGER tag.
 pub const INTEGER: u8 = 0x02;
