@@ -38,6 +38,7 @@ use crate::error::{Error, HashMismatch, Result};
 use crate::parse::{self, Attribute, RawObject, Value};
 
 mod pieces;
+mod split;
 
 macro_rules! kebab_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $var:ident = $kebab:literal),+ $(,)? }) => {
@@ -1121,6 +1122,21 @@ impl Store {
         pieces::load(reader, source_name, max)
     }
 
+    /// Reads, parses and models the certdata.txt file at `path` (named
+    /// `source_name` in messages): a file of 256 KiB or more in two halves on
+    /// two threads while this one hashes it, a smaller one as
+    /// [`Store::from_reader`] does. The result, warnings and errors are those
+    /// of a single pass. Fails when the file is larger than `max` bytes.
+    ///
+    /// ```
+    /// let store = nssroots::Store::from_file("bundles/certdata.txt".as_ref(), "certdata.txt", u64::MAX)?;
+    /// assert_eq!(nssroots::model::to_hex(&store.input_sha256), nssroots::snapshot::SHA256);
+    /// # Ok::<(), nssroots::Error>(())
+    /// ```
+    pub fn from_file(path: &std::path::Path, source_name: &str, max: u64) -> Result<Store> {
+        split::load_file(path, source_name, max)
+    }
+
     /// Builds the model from parsed objects. `input_sha256` is left zero; use
     /// [`Store::from_bytes`] to have it set.
     pub fn from_document(doc: &parse::Document<'_>, source_name: &str) -> Result<Store> {
@@ -1242,6 +1258,57 @@ mod tests {
                 assert_eq!(got, expected, "step {step}");
             }
         }
+    }
+
+    /// Loads `data` from a file, in halves when it is large enough.
+    fn from_file(data: &[u8]) -> Result<Store> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("certdata.txt");
+        std::fs::write(&path, data).unwrap();
+        Store::from_file(&path, "certdata.txt", u64::MAX)
+    }
+
+    #[test]
+    fn files_in_halves_equal_one_pass() {
+        let data = crate::snapshot::CERTDATA;
+        assert_eq!(from_file(data).unwrap(), single_pass(data).unwrap());
+        let crlf = String::from_utf8_lossy(data).replace('\n', "\r\n");
+        assert_eq!(
+            from_file(crlf.as_bytes()).unwrap(),
+            single_pass(crlf.as_bytes()).unwrap()
+        );
+        // Errors in the first half, near the cut and in the second half.
+        let text = std::str::from_utf8(data).unwrap();
+        let ends: Vec<usize> = text.match_indices("\nEND\n").map(|(i, _)| i).collect();
+        for k in [
+            3,
+            ends.len() / 2 - 1,
+            ends.len() / 2,
+            ends.len() / 2 + 1,
+            ends.len() - 2,
+        ] {
+            let bad = format!("{}{}", &text[..ends[k]], &text[ends[k] + 4..]);
+            let expected = single_pass(bad.as_bytes()).unwrap_err().to_string();
+            assert_eq!(
+                from_file(bad.as_bytes()).unwrap_err().to_string(),
+                expected,
+                "END {k}"
+            );
+        }
+        // A second BEGINDATA late in the file names the first one's line.
+        let second = format!("{text}BEGINDATA\n");
+        let expected = single_pass(second.as_bytes()).unwrap_err().to_string();
+        assert!(expected.contains("first at line"), "{expected}");
+        assert_eq!(
+            from_file(second.as_bytes()).unwrap_err().to_string(),
+            expected
+        );
+        // A header longer than half the file: the cut falls before BEGINDATA.
+        let long = format!("{}{text}", "# padding\n".repeat(200_000));
+        assert_eq!(
+            from_file(long.as_bytes()).unwrap(),
+            single_pass(long.as_bytes()).unwrap()
+        );
     }
 
     #[test]

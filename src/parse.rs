@@ -642,6 +642,28 @@ impl<'n> Parser<'n> {
         }
     }
 
+    /// A parser for a later part of an input that starts after `line_no`
+    /// lines, past `BEGINDATA`, whose lines end in CRLF if `crlf`: for
+    /// parsing parts of one input at once. (The `BEGINDATA` line is not
+    /// known: a second `BEGINDATA` is reported without it.)
+    pub fn resume(source_name: &'n str, line_no: usize, crlf: bool) -> Parser<'n> {
+        Parser {
+            source_name,
+            line_no,
+            started: true,
+            in_data: true,
+            begindata_line: 0,
+            cvs_id: None,
+            crlf: Some(crlf),
+        }
+    }
+
+    /// The line ending seen so far: `Some(true)` for CRLF, `None` before
+    /// the first line ending.
+    pub fn crlf(&self) -> Option<bool> {
+        self.crlf
+    }
+
     fn syntax_at(&self, piece: &[u8], offset: usize, message: String) -> Error {
         let (line, column) = line_col(piece, offset);
         Error::Syntax {

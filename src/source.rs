@@ -67,13 +67,17 @@ impl Source {
     }
 
     /// Reads, parses and models the input, failing if it is larger than `max`
-    /// bytes. Files and standard input are read a piece at a time
-    /// ([`Store::from_reader`]); the embedded snapshot is parsed in place.
+    /// bytes. Files are read in two halves at once ([`Store::from_file`]),
+    /// standard input a piece at a time ([`Store::from_reader`]); the embedded
+    /// snapshot is parsed in place.
     pub fn load(&self, max: u64) -> Result<Store> {
         let name = self.name();
         match self {
             Source::Snapshot => Store::from_bytes(self.read(max)?.as_ref(), &name),
-            Source::File(path) => Store::from_reader(self.open_file(path, max)?.0, &name, max),
+            Source::File(path) => {
+                self.open_file(path, max)?;
+                Store::from_file(path, &name, max)
+            }
             Source::Stdin => Store::from_reader(std::io::stdin(), &name, max),
         }
     }

@@ -1,0 +1,302 @@
+//! Loading a file in two halves at once.
+//!
+//! The file is cut where an object starts near its middle. One thread
+//! parses and models the first half (header included), another the second,
+//! each reading its own range a [`READ_CHUNK`] at a time, while the calling
+//! thread hashes the whole file. They meet only at the end: the calling
+//! thread inserts the first half's objects, then the second's, in order
+//! ([`StoreBuilder::insert`]), so duplicates, conflicts and warnings are
+//! those of one pass.
+//!
+//! The second half is parsed from the state the first half must end in
+//! (past `BEGINDATA`, the first line's line ending, the line count before
+//! the cut, which the calling thread counts first). When the first half does
+//! not end in that state, or the second half meets an error, the second half
+//! is parsed again from the first half's real final state: results and error
+//! messages are exactly those of one pass (the tests in `model` compare).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::{Ctx, Modelled, READ_CHUNK, Store, StoreBuilder, Warning};
+use crate::error::{Error, Result};
+use crate::parse::{self, Parser, RawObject};
+
+/// Files smaller than this are loaded in one pass ([`super::pieces::load`]).
+const MIN_SPLIT: u64 = 256 * 1024;
+
+/// Reads `reader` to its end a [`READ_CHUNK`] at a time, feeding `parser`
+/// whole objects (cut where a line starts with `CKA_CLASS`). `after` is
+/// the text that follows the reader's end in the input, if any (quoted by an
+/// error at the very end).
+fn stream(
+    reader: &mut impl Read,
+    parser: &mut Parser<'_>,
+    after: Option<&[u8]>,
+    source_name: &str,
+    emit: &mut dyn FnMut(RawObject<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
+    let (mut start, mut end) = (0usize, 0usize);
+    loop {
+        if buf.len() - end < READ_CHUNK {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            start = 0;
+            if buf.len() - end < READ_CHUNK {
+                buf.resize(end + READ_CHUNK, 0);
+            }
+        }
+        let n = match reader.read(buf.get_mut(end..end + READ_CHUNK).unwrap_or_default()) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io("reading", source_name, e)),
+        };
+        end += n;
+        let text = buf.get(start..end).unwrap_or_default();
+        if n == 0 {
+            return parser.feed(text, after, emit);
+        }
+        if let Some(cut) = parse::split_point(text).filter(|&c| c > 0) {
+            let (whole, rest) = text.split_at(cut);
+            parser.feed(whole, Some(rest), emit)?;
+            start += cut;
+        }
+    }
+}
+
+/// What one half came to.
+struct Half<'n> {
+    objects: Vec<Modelled>,
+    warnings: Vec<Warning>,
+    error: Option<Error>,
+    parser: Parser<'n>,
+}
+
+/// Parses and models `len` bytes of `path` from `offset` with `parser`.
+fn half<'n>(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    mut parser: Parser<'n>,
+    after: Option<&[u8]>,
+    ctx: Ctx<'n>,
+) -> Half<'n> {
+    let mut objects = Vec::new();
+    let mut warnings = Vec::new();
+    let result = File::open(path)
+        .and_then(|mut f| f.seek(SeekFrom::Start(offset)).map(|_| f))
+        .map_err(|e| Error::io("reading", ctx.source_name, e))
+        .and_then(|f| {
+            stream(
+                &mut f.take(len),
+                &mut parser,
+                after,
+                ctx.source_name,
+                &mut |obj| {
+                    objects.push(ctx.model(obj, &mut warnings)?);
+                    Ok(())
+                },
+            )
+        });
+    Half {
+        objects,
+        warnings,
+        error: result.err(),
+        parser,
+    }
+}
+
+/// Inserts a half's objects and warnings; then its error, if any.
+fn insert(builder: &mut StoreBuilder<'_>, half: Half<'_>) -> Result<()> {
+    builder.warnings.extend(half.warnings);
+    for obj in half.objects {
+        builder.insert(obj)?;
+    }
+    half.error.map_or(Ok(()), Err)
+}
+
+/// Where to cut a file in two.
+struct Plan {
+    /// Offset of the cut (the start of a `CKA_CLASS` line).
+    cut: u64,
+    /// Lines before the cut.
+    lines: usize,
+    /// Whether the first line ends in CRLF.
+    crlf: bool,
+    /// The line after the cut.
+    next_line: Vec<u8>,
+}
+
+/// The plan: `None` when there is no cut near the middle.
+fn plan(path: &Path, size: u64) -> std::io::Result<Option<Plan>> {
+    let mut f = File::open(path)?;
+    let mid = size / 2;
+    f.seek(SeekFrom::Start(mid))?;
+    let mut window = Vec::with_capacity(READ_CHUNK);
+    f.by_ref()
+        .take(READ_CHUNK as u64)
+        .read_to_end(&mut window)?;
+    let Some(pos) = memchr::memmem::find(&window, b"\nCKA_CLASS") else {
+        return Ok(None);
+    };
+    let cut = mid + pos as u64 + 1;
+    let rest = window.get(pos + 1..).unwrap_or_default();
+    let next_line = rest
+        .get(..memchr::memchr(b'\n', rest).unwrap_or(rest.len()))
+        .unwrap_or_default()
+        .to_vec();
+    // Lines before the cut, and the first line's ending.
+    f.seek(SeekFrom::Start(0))?;
+    let mut lines = 0usize;
+    let mut crlf = None;
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut left = cut;
+    while left > 0 {
+        let want = usize::try_from(left.min(READ_CHUNK as u64)).unwrap_or(READ_CHUNK);
+        let n = f.read(buf.get_mut(..want).unwrap_or_default())?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        if crlf.is_none() {
+            if let Some(p) = memchr::memchr(b'\n', chunk) {
+                crlf = Some(p > 0 && chunk.get(p - 1) == Some(&b'\r'));
+            }
+        }
+        lines += memchr::memchr_iter(b'\n', chunk).count();
+        left -= n as u64;
+    }
+    Ok(crlf.map(|crlf| Plan {
+        cut,
+        lines,
+        crlf,
+        next_line,
+    }))
+}
+
+/// Hashes the first `size` bytes of `path`.
+fn hash(path: &Path, size: u64, source_name: &str) -> Result<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    let mut f = File::open(path)
+        .map_err(|e| Error::io("reading", source_name, e))?
+        .take(size);
+    let mut buf = vec![0u8; READ_CHUNK * 2];
+    let mut total = 0u64;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(buf.get(..n).unwrap_or_default());
+                total += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io("reading", source_name, e)),
+        }
+    }
+    if total != size {
+        return Err(Error::io(
+            "reading",
+            source_name,
+            std::io::Error::other(format!(
+                "the file changed while it was read ({total} of {size} bytes)"
+            )),
+        ));
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// See the module documentation. `max` bounds the size.
+pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Store> {
+    let io = |e| Error::io("reading", source_name, e);
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > max {
+        return Err(Error::TooLarge {
+            source_name: source_name.to_owned(),
+            size,
+            limit: max,
+        });
+    }
+    let plan = if size >= MIN_SPLIT {
+        plan(path, size).map_err(io)?
+    } else {
+        None
+    };
+    let Some(Plan {
+        cut,
+        lines,
+        crlf,
+        next_line,
+    }) = plan
+    else {
+        return super::pieces::load(File::open(path).map_err(io)?, source_name, max);
+    };
+    let mut builder = StoreBuilder::new(source_name);
+    let ctx = builder.ctx;
+    let second_parser = Parser::resume(source_name, lines, crlf);
+    let (first, second, sha) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
+            half(
+                path,
+                0,
+                cut,
+                Parser::new(source_name),
+                Some(&next_line),
+                ctx,
+            )
+        });
+        let second = scope.spawn(|| half(path, cut, size - cut, second_parser, None, ctx));
+        let sha = hash(path, size, source_name);
+        (first.join(), second.join(), sha)
+    });
+    let stopped = || {
+        Error::io(
+            "parsing",
+            source_name,
+            std::io::Error::other("a parsing thread stopped"),
+        )
+    };
+    let (first, second) = (
+        first.map_err(|_| stopped())?,
+        second.map_err(|_| stopped())?,
+    );
+    let consistent = first.parser.in_data()
+        && first.parser.crlf() == Some(crlf)
+        && first.parser.line_no() == lines;
+    let Half {
+        objects,
+        warnings,
+        error,
+        mut parser,
+    } = first;
+    insert(
+        &mut builder,
+        Half {
+            objects,
+            warnings,
+            error,
+            parser: Parser::new(source_name),
+        },
+    )?;
+    if consistent && second.error.is_none() {
+        insert(&mut builder, second)?;
+    } else {
+        // Parse the second half again from where the first really ended.
+        let mut f = File::open(path).map_err(io)?;
+        f.seek(SeekFrom::Start(cut)).map_err(io)?;
+        stream(
+            &mut f.take(size - cut),
+            &mut parser,
+            None,
+            source_name,
+            &mut |obj| builder.add(obj),
+        )?;
+    }
+    parser.finish()?;
+    let mut store = builder.finish()?;
+    store.input_sha256 = sha?;
+    Ok(store)
+}
