@@ -16,6 +16,8 @@
 //! 4. [`encode`]: the PEM bundle with its provenance header;
 //! 5. [`write`]: atomic replacement of the output, and `--check`.
 //!
+//! Beside the pipeline: [`certdata`] writes a store back as certdata.txt.
+//!
 //! [`source`] reads inputs (file, stdin, or the [`snapshot`] embedded in the
 //! binary) and [`bundle`] runs the whole pipeline in one call, e.g. from a
 //! `build.rs`:
@@ -35,6 +37,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod certdata;
 pub mod encode;
 pub mod error;
 pub mod fetch;

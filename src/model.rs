@@ -1148,6 +1148,25 @@ impl Store {
         builder.finish()
     }
 
+    /// Whether `other` holds the same certificates (with their trust) and
+    /// distrust records as this store, in the same order, wherever they stand
+    /// in their inputs: line numbers, warnings, source names and input hashes
+    /// are not compared.
+    pub fn same_model(&self, other: &Store) -> bool {
+        fn strip(s: &Store) -> (Vec<Certificate>, Vec<TrustRecord>) {
+            let unplace = |t: &mut TrustRecord| t.line = 0;
+            let mut certificates = s.certificates.clone();
+            for c in &mut certificates {
+                c.line = 0;
+                c.trust.as_mut().map(unplace);
+            }
+            let mut distrust = s.distrust.clone();
+            distrust.iter_mut().for_each(unplace);
+            (certificates, distrust)
+        }
+        strip(self) == strip(other)
+    }
+
     /// The certificate with this SHA-256, if present.
     pub fn by_sha256(&self, sha256: &[u8; 32]) -> Option<&Certificate> {
         self.certificates.iter().find(|c| &c.sha256 == sha256)
