@@ -16,7 +16,8 @@
 //! 4. [`encode`]: the PEM bundle with its provenance header;
 //! 5. [`write`]: atomic replacement of the output, and `--check`.
 //!
-//! Beside the pipeline: [`certdata`] writes a store back as certdata.txt.
+//! Beside the pipeline: [`lint`] reports what is wrong or odd in a
+//! certdata.txt, and [`certdata`] writes a store back as certdata.txt.
 //!
 //! [`source`] reads inputs (file, stdin, or the [`snapshot`] embedded in the
 //! binary) and [`bundle`] runs the whole pipeline in one call, e.g. from a
@@ -41,6 +42,7 @@ pub mod certdata;
 pub mod encode;
 pub mod error;
 pub mod fetch;
+pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod select;

@@ -1008,8 +1008,22 @@ impl<'n> StoreBuilder<'n> {
     }
 
     /// Pairs the trust records with the certificates and returns the store.
-    /// `input_sha256` is left zero.
+    /// `input_sha256` is left zero. Fails with the first error
+    /// [`StoreBuilder::finish_all`] finds.
     pub fn finish(self) -> Result<Store> {
+        let (store, errors) = self.finish_all();
+        match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(store),
+        }
+    }
+
+    /// Pairs the trust records with the certificates, going on after an
+    /// error: returns the store without the trust records in error, and every
+    /// error (hash mismatches, conflicting trust, trust for a missing
+    /// certificate) in input order. For [`crate::lint`].
+    pub fn finish_all(self) -> (Store, Vec<Error>) {
+        let mut errors = Vec::new();
         let StoreBuilder {
             ctx,
             mut warnings,
@@ -1021,7 +1035,7 @@ impl<'n> StoreBuilder<'n> {
         } = self;
         let source_name = ctx.source_name;
         let mut distrust: Vec<TrustRecord> = Vec::new();
-        for record in trust {
+        'records: for record in trust {
             let key = (record.issuer.clone(), record.serial.clone());
             let found = by_issuer_serial
                 .get(&key)
@@ -1031,7 +1045,7 @@ impl<'n> StoreBuilder<'n> {
                     for (alg, stated) in &record.hashes {
                         let computed = digests.get(*alg, &cert.der);
                         if &computed != stated {
-                            return Err(Error::HashMismatch(Box::new(HashMismatch {
+                            errors.push(Error::HashMismatch(Box::new(HashMismatch {
                                 source_name: source_name.to_owned(),
                                 trust_line: record.line,
                                 trust_label: record.label.clone(),
@@ -1041,6 +1055,7 @@ impl<'n> StoreBuilder<'n> {
                                 stated: to_hex(stated),
                                 computed: to_hex(&computed),
                             })));
+                            continue 'records;
                         }
                     }
                     match &cert.trust {
@@ -1053,7 +1068,7 @@ impl<'n> StoreBuilder<'n> {
                             ),
                         }),
                         Some(prev) => {
-                            return Err(Error::Conflict {
+                            errors.push(Error::Conflict {
                                 source_name: source_name.to_owned(),
                                 line: record.line,
                                 other_line: prev.line,
@@ -1067,7 +1082,7 @@ impl<'n> StoreBuilder<'n> {
                 }
                 None => {
                     if let Some((p, l)) = record.levels().find(|(_, l)| l.is_trusting()) {
-                        return Err(ctx.err(
+                        errors.push(ctx.err(
                             record.line,
                             format!(
                                 "trust object \"{}\" gives {l} trust for {p} but no certificate object has its issuer and serial number; \
@@ -1075,13 +1090,14 @@ impl<'n> StoreBuilder<'n> {
                                 record.label
                             ),
                         ));
+                        continue;
                     }
                     if let Some(prev) = distrust
                         .iter()
                         .find(|d| d.issuer == record.issuer && d.serial == record.serial)
                     {
                         if !prev.same_trust(&record) {
-                            return Err(Error::Conflict {
+                            errors.push(Error::Conflict {
                                 source_name: source_name.to_owned(),
                                 line: record.line,
                                 other_line: prev.line,
@@ -1090,6 +1106,7 @@ impl<'n> StoreBuilder<'n> {
                                     record.label
                                 ),
                             });
+                            continue;
                         }
                         warnings.push(Warning {
                             line: record.line,
@@ -1105,13 +1122,14 @@ impl<'n> StoreBuilder<'n> {
             }
         }
         warnings.sort_by_key(|w| w.line);
-        Ok(Store {
+        let store = Store {
             source_name: source_name.to_owned(),
             input_sha256: [0; 32],
             certificates,
             distrust,
             warnings,
-        })
+        };
+        (store, errors)
     }
 }
 
