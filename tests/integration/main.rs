@@ -4,6 +4,8 @@ mod bundles;
 mod cli;
 mod conformance;
 mod fetch;
+mod fuzz_checks;
+mod fuzz_replay;
 mod https;
 mod support;
 mod synth;
