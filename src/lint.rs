@@ -509,7 +509,7 @@ fn comment_checks(
 ) {
     let Some(block) = block else { return };
     if let Some((line, name)) = &block.name {
-        if unescape(name) != label {
+        if unescape(name) != label && *name != crate::encode::comment_safe(label) {
             findings.push(finding(
                 *line,
                 Severity::Warning,
