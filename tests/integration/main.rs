@@ -7,6 +7,7 @@ mod fetch;
 mod fuzz_checks;
 mod fuzz_replay;
 mod https;
+mod roundtrip;
 mod support;
 mod synth;
 mod synthetic;
