@@ -6,6 +6,7 @@ mod conformance;
 mod fetch;
 mod fuzz_checks;
 mod fuzz_replay;
+mod malformed;
 mod https;
 mod roundtrip;
 mod support;
