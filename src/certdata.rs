@@ -500,14 +500,7 @@ mod tests {
                 assert_eq!(TrustLevel::from_token(trust_token(s, *l)), Some(*l));
             }
         }
-        for alg in [
-            HashAlgorithm::Md5,
-            HashAlgorithm::Sha1,
-            HashAlgorithm::Sha224,
-            HashAlgorithm::Sha256,
-            HashAlgorithm::Sha384,
-            HashAlgorithm::Sha512,
-        ] {
+        for alg in HashAlgorithm::ALL {
             assert_eq!(HashAlgorithm::from_mechanism(mechanism(alg)), Some(alg));
         }
         let mut w = Writer::new();

@@ -224,6 +224,16 @@ pub enum HashAlgorithm {
 }
 
 impl HashAlgorithm {
+    /// Every algorithm.
+    pub const ALL: [HashAlgorithm; 6] = [
+        HashAlgorithm::Md5,
+        HashAlgorithm::Sha1,
+        HashAlgorithm::Sha224,
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha384,
+        HashAlgorithm::Sha512,
+    ];
+
     /// Display name, such as `SHA-256`.
     pub fn name(self) -> &'static str {
         match self {
@@ -1397,14 +1407,7 @@ mod tests {
 
     #[test]
     fn hash_lengths_match_algorithms() {
-        for alg in [
-            HashAlgorithm::Md5,
-            HashAlgorithm::Sha1,
-            HashAlgorithm::Sha224,
-            HashAlgorithm::Sha256,
-            HashAlgorithm::Sha384,
-            HashAlgorithm::Sha512,
-        ] {
+        for alg in HashAlgorithm::ALL {
             assert_eq!(HashAlgorithm::from_len(alg.digest(b"x").len()), Some(alg));
         }
     }
