@@ -36,7 +36,7 @@ FUZZ_TARGETS ?= tokenizer pipeline diff
 FUZZ_BIN = fuzz/target/x86_64-unknown-linux-gnu/release
 
 fuzz-build:
-	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build --sanitizer none -O
+	cd fuzz && $(CARGO) fuzz build --sanitizer none -O
 
 fuzz: fuzz-build
 	for t in $(FUZZ_TARGETS); do \
