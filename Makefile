@@ -1,7 +1,7 @@
 # nssroots: the two commands from the README, plus maintenance targets.
 CARGO ?= cargo
 
-.PHONY: bundle test lint bundles bench clean
+.PHONY: bundle test lint bundles bench fuzz fuzz-build clean
 
 ## The main job, offline: a server-auth CA bundle from the embedded snapshot.
 bundle:
@@ -28,6 +28,24 @@ bundles:
 bench:
 	$(CARGO) build --release --locked
 	python3 bench/bench.py
+
+## Fuzzing on stable Rust (see fuzz/README.md): each target for FUZZ_SECONDS,
+## at the lowest priority. New corpus entries go to fuzz/corpus (not committed),
+## crashes to fuzz/artifacts: copy them to fuzz/regressions/TARGET.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= tokenizer pipeline diff
+FUZZ_BIN = fuzz/target/x86_64-unknown-linux-gnu/release
+
+fuzz-build:
+	cd fuzz && $(CARGO) fuzz build --sanitizer none -O
+
+fuzz: fuzz-build
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$t fuzz/artifacts/$$t && \
+		nice -n 19 $(FUZZ_BIN)/$$t fuzz/corpus/$$t fuzz/seeds/$$t \
+			-artifact_prefix=fuzz/artifacts/$$t/ -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

@@ -128,6 +128,46 @@ pub enum Error {
 }
 
 impl Error {
+    /// The 1-based line in the input the error is about, if it is about one
+    /// (for a hash mismatch: the trust object's line).
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Error::Syntax { line, .. }
+            | Error::Object { line, .. }
+            | Error::Certificate { line, .. }
+            | Error::Conflict { line, .. } => Some(*line),
+            Error::HashMismatch(h) => Some(h.trust_line),
+            _ => None,
+        }
+    }
+
+    /// The column of a syntax error.
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            Error::Syntax { column, .. } => Some(*column),
+            _ => None,
+        }
+    }
+
+    /// The message without the `source:line:column:` it starts with.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        let source_name = match self {
+            Error::Syntax { source_name, .. }
+            | Error::Object { source_name, .. }
+            | Error::Certificate { source_name, .. }
+            | Error::Conflict { source_name, .. } => source_name,
+            Error::HashMismatch(h) => &h.source_name,
+            _ => return text,
+        };
+        let mut prefix = format!("{source_name}:");
+        for n in [self.line(), self.column()].into_iter().flatten() {
+            prefix.push_str(&format!("{n}:"));
+        }
+        text.strip_prefix(&prefix)
+            .map_or_else(|| text.clone(), |rest| rest.trim_start().to_owned())
+    }
+
     /// Wraps an I/O error with the action and path it happened on.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {

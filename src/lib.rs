@@ -18,7 +18,9 @@
 //!
 //! Beside the pipeline, [`inspect`] lists a store and explains each decision,
 //! [`diff`] compares two stores (or two PEM bundles), and [`report`] holds what
-//! their text and JSON outputs share.
+//! their text and JSON outputs share; [`lint`] reports what is wrong or odd in
+//! a certdata.txt, and [`certdata`] writes a store back as certdata.txt;
+//! [`der`] is the little DER nssroots reads and writes itself.
 //!
 //! [`source`] reads inputs (file, stdin, or the [`snapshot`] embedded in the
 //! binary) and [`bundle`] runs the whole pipeline in one call, e.g. from a
@@ -39,12 +41,14 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod certdata;
 pub mod der;
 pub mod diff;
 pub mod encode;
 pub mod error;
 pub mod fetch;
 pub mod inspect;
+pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod report;

@@ -67,6 +67,8 @@ enum Command {
     /// Download certdata.txt from upstream over verified HTTPS and replace a
     /// local copy, only with a file that parses and trusts something.
     Fetch(FetchArgs),
+    /// Report what is wrong or odd in a certdata.txt; exit 1 if anything is an error.
+    Lint(LintArgs),
 }
 
 /// Where to fetch certdata.txt from, and how.
@@ -724,6 +726,36 @@ fn run_fetch(ui: Ui, args: &FetchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Args, Debug)]
+struct LintArgs {
+    #[command(flatten)]
+    input: InputArgs,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "text",
+          value_parser = PossibleValuesParser::new(["text", "json"]))]
+    format: String,
+
+    /// Reference time for expiry and distrust-after (RFC 3339); else SOURCE_DATE_EPOCH, else now.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+}
+
+/// Exit 0 (no error found), 1 (errors found); errors reading the input are 2.
+fn run_lint(args: &LintArgs) -> Result<ExitCode> {
+    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let at = ReferenceTime::resolve(args.at.as_deref(), sde.as_deref())?;
+    let source = args.input.source();
+    let bytes = source.read(args.input.max_input_size)?;
+    let report = nssroots::lint::lint(&bytes, &source.name(), at.unix);
+    let text = match args.format.as_str() {
+        "json" => report.to_json(),
+        _ => report.to_text(),
+    };
+    emit(text.as_bytes())?;
+    Ok(ExitCode::from(u8::from(report.errors() > 0)))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let ui = Ui {
@@ -738,6 +770,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => run_completions(args),
         Command::Man => run_man(),
         Command::Fetch(args) => run_fetch(ui, args),
+        Command::Lint(args) => run_lint(args),
     };
     match result {
         Ok(code) => code,

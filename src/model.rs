@@ -225,6 +225,16 @@ pub enum HashAlgorithm {
 }
 
 impl HashAlgorithm {
+    /// Every algorithm.
+    pub const ALL: [HashAlgorithm; 6] = [
+        HashAlgorithm::Md5,
+        HashAlgorithm::Sha1,
+        HashAlgorithm::Sha224,
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha384,
+        HashAlgorithm::Sha512,
+    ];
+
     /// Display name, such as `SHA-256`.
     pub fn name(self) -> &'static str {
         match self {
@@ -992,8 +1002,22 @@ impl<'n> StoreBuilder<'n> {
     }
 
     /// Pairs the trust records with the certificates and returns the store.
-    /// `input_sha256` is left zero.
+    /// `input_sha256` is left zero. Fails with the first error
+    /// [`StoreBuilder::finish_all`] finds.
     pub fn finish(self) -> Result<Store> {
+        let (store, errors) = self.finish_all();
+        match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(store),
+        }
+    }
+
+    /// Pairs the trust records with the certificates, going on after an
+    /// error: returns the store without the trust records in error, and every
+    /// error (hash mismatches, conflicting trust, trust for a missing
+    /// certificate) in input order. For [`crate::lint`].
+    pub fn finish_all(self) -> (Store, Vec<Error>) {
+        let mut errors = Vec::new();
         let StoreBuilder {
             ctx,
             mut warnings,
@@ -1005,7 +1029,7 @@ impl<'n> StoreBuilder<'n> {
         } = self;
         let source_name = ctx.source_name;
         let mut distrust: Vec<TrustRecord> = Vec::new();
-        for record in trust {
+        'records: for record in trust {
             let key = (record.issuer.clone(), record.serial.clone());
             let found = by_issuer_serial
                 .get(&key)
@@ -1015,7 +1039,7 @@ impl<'n> StoreBuilder<'n> {
                     for (alg, stated) in &record.hashes {
                         let computed = digests.get(*alg, &cert.der);
                         if &computed != stated {
-                            return Err(Error::HashMismatch(Box::new(HashMismatch {
+                            errors.push(Error::HashMismatch(Box::new(HashMismatch {
                                 source_name: source_name.to_owned(),
                                 trust_line: record.line,
                                 trust_label: record.label.clone(),
@@ -1025,6 +1049,7 @@ impl<'n> StoreBuilder<'n> {
                                 stated: to_hex(stated),
                                 computed: to_hex(&computed),
                             })));
+                            continue 'records;
                         }
                     }
                     match &cert.trust {
@@ -1037,7 +1062,7 @@ impl<'n> StoreBuilder<'n> {
                             ),
                         }),
                         Some(prev) => {
-                            return Err(Error::Conflict {
+                            errors.push(Error::Conflict {
                                 source_name: source_name.to_owned(),
                                 line: record.line,
                                 other_line: prev.line,
@@ -1051,7 +1076,7 @@ impl<'n> StoreBuilder<'n> {
                 }
                 None => {
                     if let Some((p, l)) = record.levels().find(|(_, l)| l.is_trusting()) {
-                        return Err(ctx.err(
+                        errors.push(ctx.err(
                             record.line,
                             format!(
                                 "trust object \"{}\" gives {l} trust for {p} but no certificate object has its issuer and serial number; \
@@ -1059,13 +1084,14 @@ impl<'n> StoreBuilder<'n> {
                                 record.label
                             ),
                         ));
+                        continue;
                     }
                     if let Some(prev) = distrust
                         .iter()
                         .find(|d| d.issuer == record.issuer && d.serial == record.serial)
                     {
                         if !prev.same_trust(&record) {
-                            return Err(Error::Conflict {
+                            errors.push(Error::Conflict {
                                 source_name: source_name.to_owned(),
                                 line: record.line,
                                 other_line: prev.line,
@@ -1074,6 +1100,7 @@ impl<'n> StoreBuilder<'n> {
                                     record.label
                                 ),
                             });
+                            continue;
                         }
                         warnings.push(Warning {
                             line: record.line,
@@ -1089,13 +1116,14 @@ impl<'n> StoreBuilder<'n> {
             }
         }
         warnings.sort_by_key(|w| w.line);
-        Ok(Store {
+        let store = Store {
             source_name: source_name.to_owned(),
             input_sha256: [0; 32],
             certificates,
             distrust,
             warnings,
-        })
+        };
+        (store, errors)
     }
 }
 
@@ -1145,6 +1173,25 @@ impl Store {
             builder.add(obj.clone())?;
         }
         builder.finish()
+    }
+
+    /// Whether `other` holds the same certificates (with their trust) and
+    /// distrust records as this store, in the same order, wherever they stand
+    /// in their inputs: line numbers, warnings, source names and input hashes
+    /// are not compared.
+    pub fn same_model(&self, other: &Store) -> bool {
+        fn strip(s: &Store) -> (Vec<Certificate>, Vec<TrustRecord>) {
+            let unplace = |t: &mut TrustRecord| t.line = 0;
+            let mut certificates = s.certificates.clone();
+            for c in &mut certificates {
+                c.line = 0;
+                c.trust.as_mut().map(unplace);
+            }
+            let mut distrust = s.distrust.clone();
+            distrust.iter_mut().for_each(unplace);
+            (certificates, distrust)
+        }
+        strip(self) == strip(other)
     }
 
     /// The certificate with this SHA-256, if present.
@@ -1410,14 +1457,7 @@ mod tests {
 
     #[test]
     fn hash_lengths_match_algorithms() {
-        for alg in [
-            HashAlgorithm::Md5,
-            HashAlgorithm::Sha1,
-            HashAlgorithm::Sha224,
-            HashAlgorithm::Sha256,
-            HashAlgorithm::Sha384,
-            HashAlgorithm::Sha512,
-        ] {
+        for alg in HashAlgorithm::ALL {
             assert_eq!(HashAlgorithm::from_len(alg.digest(b"x").len()), Some(alg));
         }
     }

@@ -36,6 +36,15 @@ use nom::{
 
 use crate::error::{Error, Result};
 
+/// The longest line accepted, in bytes (without its line ending): 64 KiB.
+/// NSS's certdata.txt lines are under 200 bytes; a longer line is an error
+/// that names it, not an allocation that grows with the input.
+pub const MAX_LINE_LENGTH: usize = 64 * 1024;
+
+/// The largest decoded attribute value accepted, in bytes: 1 MiB. The
+/// largest values in certdata.txt are certificates of a few kilobytes.
+pub const MAX_ATTRIBUTE_SIZE: usize = 1024 * 1024;
+
 /// A parsed certdata.txt: the header and the objects after `BEGINDATA`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document<'a> {
@@ -262,6 +271,9 @@ fn decode_octal_escapes(line: &[u8], out: &mut Vec<u8>) -> bool {
 fn octal_body_line(bytes: &[u8], start: usize, crlf: bool, out: &mut Vec<u8>) -> Option<usize> {
     let rest = bytes.get(start..)?;
     let eol = memchr::memchr(if crlf { b'\r' } else { b'\n' }, rest)?;
+    if eol > MAX_LINE_LENGTH {
+        return None;
+    }
     let line = rest.get(..eol)?;
     let ending_ok = !crlf || rest.get(eol + 1) == Some(&b'\n');
     if ending_ok && decode_octal_escapes(line, out) {
@@ -596,10 +608,20 @@ pub struct Parser<'n> {
 }
 
 /// Where `buf` can be cut so that the part before is whole objects: the start
-/// of the last line that begins with `CKA_CLASS` (and is not the first byte).
-/// `None` when there is no such line.
+/// of the last line that begins with `CKA_CLASS` and a blank (and is not the
+/// first byte). `None` when there is no such line.
+///
+/// The blank matters: a line such as `CKA_CLASSX CK_BBOOL CK_TRUE` is an
+/// attribute of the object it is in, not the start of one (found by fuzzing).
 pub fn split_point(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind(buf, b"\nCKA_CLASS").map(|p| p + 1)
+    let mut end = buf.len();
+    while let Some(p) = memchr::memmem::rfind(buf.get(..end)?, b"\nCKA_CLASS") {
+        if matches!(buf.get(p + 10), Some(b' ' | b'\t')) {
+            return Some(p + 1);
+        }
+        end = p;
+    }
+    None
 }
 
 impl<'n> Parser<'n> {
@@ -719,6 +741,9 @@ impl<'n> Parser<'n> {
             // every body line NSS has ever written.
             if let (Some((_, _, buf)), Some(crlf)) = (octal.as_mut(), self.crlf) {
                 if let Some(next_start) = octal_body_line(bytes, start, crlf, buf) {
+                    if buf.len() > MAX_ATTRIBUTE_SIZE {
+                        return Err(attribute_too_large(source_name, &octal, line_no));
+                    }
                     start = next_start;
                     continue;
                 }
@@ -727,6 +752,18 @@ impl<'n> Parser<'n> {
                 Some(p) => (start + p, start + p + 1),
                 None => (bytes.len(), bytes.len()),
             };
+            if raw_end - start > MAX_LINE_LENGTH {
+                return Err(Error::Syntax {
+                    source_name: source_name.to_owned(),
+                    line: line_no,
+                    column: 1,
+                    message: format!(
+                        "line is {} bytes long, more than the limit of {MAX_LINE_LENGTH} bytes per line; \
+                         expected certdata.txt, whose lines are under 200 bytes",
+                        raw_end - start
+                    ),
+                });
+            }
             let mut line = text.get(start..raw_end).unwrap_or_default();
             let this_crlf = line.ends_with('\r');
             if this_crlf {
@@ -774,6 +811,9 @@ impl<'n> Parser<'n> {
                     e.offset += line.len() - line.trim_start().len();
                     syntax(source_name, line_no, line, e)
                 })?;
+                if buf.len() > MAX_ATTRIBUTE_SIZE {
+                    return Err(attribute_too_large(source_name, &octal, line_no));
+                }
                 continue;
             }
 
@@ -821,7 +861,8 @@ impl<'n> Parser<'n> {
                     // byte per four characters.
                     let body = bytes.get(body_start..).unwrap_or_default();
                     let body_len = memchr::memmem::find(body, b"\nEND").unwrap_or(0);
-                    octal = Some((name, line_no, Vec::with_capacity(body_len / 4 + 1)));
+                    let capacity = (body_len / 4 + 1).min(MAX_ATTRIBUTE_SIZE + 1);
+                    octal = Some((name, line_no, Vec::with_capacity(capacity)));
                 }
                 Parsed::Value(name, value) => {
                     if name == "CKA_CLASS" {
@@ -904,6 +945,23 @@ fn not_closed(
         message: format!(
             "MULTILINE_OCTAL value for {attr} not closed by END (found {} at line {line_no})",
             describe(found)
+        ),
+    }
+}
+
+fn attribute_too_large(
+    source_name: &str,
+    octal: &Option<(&str, usize, Vec<u8>)>,
+    line_no: usize,
+) -> Error {
+    let (attr, attr_line) = octal.as_ref().map_or(("", 0), |(a, l, _)| (*a, *l));
+    Error::Syntax {
+        source_name: source_name.to_owned(),
+        line: line_no,
+        column: 1,
+        message: format!(
+            "MULTILINE_OCTAL value for {attr} (from line {attr_line}) is more than the limit of \
+             {MAX_ATTRIBUTE_SIZE} bytes per attribute; expected a certificate of a few kilobytes"
         ),
     }
 }
@@ -1106,6 +1164,55 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("t.txt:2:3: bytes that are not UTF-8")
+        );
+    }
+
+    #[test]
+    fn long_lines_and_large_attributes_are_errors_that_name_the_limit() {
+        let long = format!("{OBJ}CKA_LABEL UTF8 \"{}\"\n", "a".repeat(MAX_LINE_LENGTH));
+        let e = err(&long);
+        assert!(
+            e.starts_with(
+                "t.txt:3:1: line is 65553 bytes long, more than the limit of 65536 bytes per line"
+            ),
+            "{e}"
+        );
+        // A long line of well-formed escapes inside a value takes the same check.
+        let escapes = format!(
+            "{OBJ}CKA_VALUE MULTILINE_OCTAL\n{}\nEND\n",
+            "\\001".repeat(MAX_LINE_LENGTH)
+        );
+        assert!(err(&escapes).starts_with("t.txt:4:1: line is 262144 bytes long"));
+        let line = "\\001".repeat(16);
+        let lines = MAX_ATTRIBUTE_SIZE / 16 + 1;
+        for eol in ["\n", "\r\n"] {
+            let big = format!(
+                "{OBJ}CKA_VALUE MULTILINE_OCTAL\n{}END\n",
+                format!("{line}\n").repeat(lines)
+            )
+            .replace('\n', eol);
+            let e = err(&big);
+            assert!(
+                e.starts_with(&format!(
+                    "t.txt:{}:1: MULTILINE_OCTAL value for CKA_VALUE (from line 3) is more than the limit of 1048576 bytes",
+                    3 + lines
+                )),
+                "{e}"
+            );
+        }
+        // Exactly at the limit is fine.
+        let at_limit = format!(
+            "{OBJ}CKA_VALUE MULTILINE_OCTAL\n{}END\n",
+            format!("{line}\n").repeat(lines - 1)
+        );
+        assert_eq!(
+            parse(at_limit.as_bytes(), "t").unwrap().objects[0]
+                .get("CKA_VALUE")
+                .unwrap()
+                .value
+                .as_octal()
+                .map(<[u8]>::len),
+            Some(MAX_ATTRIBUTE_SIZE)
         );
     }
 

@@ -239,7 +239,12 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
                 };
             }
             hasher.update(fresh);
-            if let Some(cut) = parse::split_point(text).filter(|&c| c > 0) {
+            // Only the new bytes (and the 10 before them: `\nCKA_CLASS` and
+            // the blank after it) can hold a cut: every earlier one was taken,
+            // so a long line is not searched again and again.
+            let from = (end - n - start).saturating_sub(b"\nCKA_CLASS".len());
+            let cut = parse::split_point(text.get(from..).unwrap_or_default()).map(|c| c + from);
+            if let Some(cut) = cut.filter(|&c| c > 0) {
                 let (whole, rest) = text.split_at(cut);
                 match pool.as_mut() {
                     Some(pool) => pool.send(whole, Some(rest), &mut builder)?,

@@ -60,7 +60,11 @@ fn stream(
         if n == 0 {
             return parser.feed(text, after, emit);
         }
-        if let Some(cut) = parse::split_point(text).filter(|&c| c > 0) {
+        // Only the new bytes and the 10 before them can hold a cut (as in
+        // `pieces`): a long line is not searched again and again.
+        let from = (end - n - start).saturating_sub(b"\nCKA_CLASS".len());
+        let cut = parse::split_point(text.get(from..).unwrap_or_default()).map(|c| c + from);
+        if let Some(cut) = cut.filter(|&c| c > 0) {
             let (whole, rest) = text.split_at(cut);
             parser.feed(whole, Some(rest), emit)?;
             start += cut;
@@ -140,7 +144,10 @@ fn plan(path: &Path, size: u64) -> std::io::Result<Option<Plan>> {
     f.by_ref()
         .take(READ_CHUNK as u64)
         .read_to_end(&mut window)?;
-    let Some(pos) = memchr::memmem::find(&window, b"\nCKA_CLASS") else {
+    // The first line that starts an object: `CKA_CLASS` and a blank.
+    let Some(pos) = memchr::memmem::find_iter(&window, b"\nCKA_CLASS")
+        .find(|&p| matches!(window.get(p + 10), Some(b' ' | b'\t')))
+    else {
         return Ok(None);
     };
     let cut = mid + pos as u64 + 1;

@@ -5,15 +5,19 @@
 //! hashes, distrust-after dates, and the defects the model must catch); a
 //! [`Certdata`] writes the entries out in the format of NSS's certdata.txt:
 //! a licence-like comment header, `BEGINDATA`, the builtin root list object,
-//! then per entry a certificate object and a trust object.
+//! then per entry a certificate object and a trust object. The lines are
+//! written with the library's certdata.txt writer ([`nssroots::certdata`]),
+//! which can also write objects the model rejects.
 //!
 //! Limits: rcgen always writes positive serial numbers, so negative serials
 //! cannot be generated here.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use md5::Md5;
+pub use nssroots::certdata::trust_token;
+use nssroots::certdata::{Writer, der_integer, trust_class};
+use nssroots::encode::comment_safe;
 use nssroots::model::{HashAlgorithm, Spelling, to_hex};
 use nssroots::{Purpose, TrustLevel};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
@@ -101,40 +105,6 @@ impl Ca {
             der,
         }
     }
-}
-
-/// `02 len content`, with a long-form length where needed.
-fn der_integer(content: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x02];
-    match u8::try_from(content.len()) {
-        Ok(len) if len < 0x80 => out.push(len),
-        Ok(len) => out.extend([0x81, len]),
-        Err(_) => {
-            let len = u16::try_from(content.len()).expect("serial shorter than 64 KiB");
-            out.push(0x82);
-            out.extend(len.to_be_bytes());
-        }
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-/// `YYMMDDHHMMSSZ` (UTCTime, 1950 to 2049) of Unix seconds, as NSS writes distrust-after dates.
-pub fn utc_time(unix: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(unix).expect("time in range");
-    assert!(
-        (1950..2050).contains(&t.year()),
-        "UTCTime covers 1950 to 2049 only"
-    );
-    format!(
-        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year() % 100,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 /// Where a distrust-after date is written.
@@ -350,105 +320,10 @@ pub struct Certdata {
     crlf: bool,
 }
 
-/// Lines being written, numbered as they go.
-#[derive(Default)]
-struct Out {
-    lines: Vec<String>,
-}
-
-impl Out {
-    /// Adds a line, returning its 1-based number.
-    fn line(&mut self, s: impl Into<String>) -> usize {
-        self.lines.push(s.into());
-        self.lines.len()
-    }
-
-    fn octal(&mut self, name: &str, bytes: &[u8]) {
-        self.line(format!("{name} MULTILINE_OCTAL"));
-        for chunk in bytes.chunks(16) {
-            let mut l = String::with_capacity(64);
-            for b in chunk {
-                let _ = write!(l, "\\{b:03o}");
-            }
-            self.line(l);
-        }
-        self.line("END");
-    }
-
-    fn date(&mut self, name: &str, date: Option<i64>) {
-        match date {
-            Some(d) => self.octal(name, utc_time(d).as_bytes()),
-            None => {
-                self.line(format!("{name} CK_BBOOL CK_FALSE"));
-            }
-        }
-    }
-
-    fn header(&mut self, class: &str, label: &str, escape: bool) -> usize {
-        let line = self.line(format!("CKA_CLASS CK_OBJECT_CLASS {class}"));
-        self.line("CKA_TOKEN CK_BBOOL CK_TRUE");
-        self.line("CKA_PRIVATE CK_BBOOL CK_FALSE");
-        self.line("CKA_MODIFIABLE CK_BBOOL CK_FALSE");
-        self.line(format!("CKA_LABEL UTF8 \"{}\"", quote(label, escape)));
-        line
-    }
-}
-
-/// The body of a `UTF8 "..."` string: `"` and `\` escaped, and with `escape`
-/// every non-ASCII byte as `\xNN`.
-fn quote(s: &str, escape: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if escape && !c.is_ascii() => {
-                let mut buf = [0; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    let _ = write!(out, "\\x{b:02X}");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The `CKT_*` token of `level` in `spelling`.
-pub fn trust_token(spelling: Spelling, level: TrustLevel) -> &'static str {
-    use TrustLevel::*;
-    match (spelling, level) {
-        (Spelling::Nss, TrustedDelegator) => "CKT_NSS_TRUSTED_DELEGATOR",
-        (Spelling::Nss, Trusted) => "CKT_NSS_TRUSTED",
-        (Spelling::Nss, MustVerifyTrust) => "CKT_NSS_MUST_VERIFY_TRUST",
-        (Spelling::Nss, NotTrusted) => "CKT_NSS_NOT_TRUSTED",
-        (Spelling::Nss, ValidDelegator) => "CKT_NSS_VALID_DELEGATOR",
-        (Spelling::Nss, TrustUnknown) => "CKT_NSS_TRUST_UNKNOWN",
-        (Spelling::Netscape, TrustedDelegator) => "CKT_NETSCAPE_TRUSTED_DELEGATOR",
-        (Spelling::Netscape, Trusted) => "CKT_NETSCAPE_TRUSTED",
-        (Spelling::Netscape, MustVerifyTrust) => "CKT_NETSCAPE_MUST_VERIFY",
-        (Spelling::Netscape, NotTrusted) => "CKT_NETSCAPE_UNTRUSTED",
-        (Spelling::Netscape, ValidDelegator) => "CKT_NETSCAPE_VALID_DELEGATOR",
-        (Spelling::Netscape, TrustUnknown) => "CKT_NETSCAPE_TRUST_UNKNOWN",
-        (Spelling::Pkcs11v32, TrustedDelegator) => "CKT_TRUST_ANCHOR",
-        (Spelling::Pkcs11v32, Trusted) => "CKT_TRUSTED",
-        (Spelling::Pkcs11v32, MustVerifyTrust) => "CKT_TRUST_MUST_VERIFY_TRUST",
-        (Spelling::Pkcs11v32, NotTrusted) => "CKT_NOT_TRUSTED",
-        (Spelling::Pkcs11v32, TrustUnknown) => "CKT_TRUST_UNKNOWN",
-        (Spelling::Pkcs11v32, ValidDelegator) => {
-            panic!("PKCS #11 3.2 has no valid-delegator trust value")
-        }
-    }
-}
-
-fn trust_class(spelling: Spelling) -> &'static str {
-    match spelling {
-        Spelling::Nss => "CKO_NSS_TRUST",
-        Spelling::Netscape => "CKO_NETSCAPE_TRUST",
-        Spelling::Pkcs11v32 => "CKO_TRUST",
-    }
+/// A distrust-after attribute (`CK_FALSE` for none).
+fn write_date(out: &mut Writer, name: &str, date: Option<i64>) {
+    out.date(name, date)
+        .expect("UTCTime covers 1950 to 2049 only");
 }
 
 /// `digest`, with its first byte flipped when `corrupt`.
@@ -479,7 +354,11 @@ impl Certdata {
 
     /// Writes the file.
     pub fn build(&self) -> Fixture {
-        let mut out = Out::default();
+        let mut out = if self.crlf {
+            Writer::new().crlf()
+        } else {
+            Writer::new()
+        };
         for l in [
             "#",
             "# This Source Code Form is subject to the terms of the Mozilla Public",
@@ -503,7 +382,7 @@ impl Certdata {
         } else {
             "CKO_NSS_BUILTIN_ROOT_LIST"
         };
-        out.header(root_list, "Mozilla Builtin Roots", false);
+        out.object_header(root_list, "Mozilla Builtin Roots", false);
 
         let mut lines = Vec::with_capacity(self.entries.len());
         for e in &self.entries {
@@ -527,23 +406,20 @@ impl Certdata {
             }
             lines.push(l);
         }
-        let eol = if self.crlf { "\r\n" } else { "\n" };
-        let mut text = out.lines.join(eol);
-        text.push_str(eol);
         Fixture {
-            bytes: text.into_bytes(),
+            bytes: out.finish().into_bytes(),
             lines,
         }
     }
 }
 
-fn certificate_object(out: &mut Out, e: &Entry) -> usize {
+fn certificate_object(out: &mut Writer, e: &Entry) -> usize {
     out.line("");
     out.line("#");
-    out.line(format!("# Certificate \"{}\"", e.label));
+    out.line(&format!("# Certificate \"{}\"", comment_safe(&e.label)));
     out.line("#");
-    out.line(format!("# Fingerprint (SHA-256): {}", e.ca.sha256));
-    let line = out.header("CKO_CERTIFICATE", &e.label, e.escape_label);
+    out.line(&format!("# Fingerprint (SHA-256): {}", e.ca.sha256));
+    let line = out.object_header("CKO_CERTIFICATE", &e.label, e.escape_label);
     out.line("CKA_CERTIFICATE_TYPE CK_CERTIFICATE_TYPE CKC_X_509");
     out.octal("CKA_SUBJECT", &e.ca.subject);
     out.line("CKA_ID UTF8 \"0\"");
@@ -552,7 +428,7 @@ fn certificate_object(out: &mut Out, e: &Entry) -> usize {
     out.octal("CKA_VALUE", &e.ca.der);
     match e.ca_policy {
         Some(flag) if e.spelling != Spelling::Netscape => {
-            out.line(format!(
+            out.line(&format!(
                 "CKA_NSS_MOZILLA_CA_POLICY CK_BBOOL {}",
                 if flag { "CK_TRUE" } else { "CK_FALSE" }
             ));
@@ -566,17 +442,17 @@ fn certificate_object(out: &mut Out, e: &Entry) -> usize {
         let date = e.date_at(purpose, Place::Certificate);
         // Pre-2011 (Netscape) files have no distrust-after attributes at all.
         if date.is_some() || e.spelling != Spelling::Netscape {
-            out.date(name, date);
+            write_date(out, name, date);
         }
     }
     line
 }
 
-fn trust_object(out: &mut Out, e: &Entry, levels: &[(Purpose, TrustLevel)]) -> usize {
+fn trust_object(out: &mut Writer, e: &Entry, levels: &[(Purpose, TrustLevel)]) -> usize {
     let label = e.trust_label.as_deref().unwrap_or(&e.label);
     out.line("");
-    out.line(format!("# Trust for \"{label}\""));
-    let line = out.header(trust_class(e.spelling), label, e.escape_label);
+    out.line(&format!("# Trust for \"{}\"", comment_safe(label)));
+    let line = out.object_header(trust_class(e.spelling), label, e.escape_label);
     let der = &e.ca.der;
     let bad = |alg| e.corrupt == Some(alg);
     if e.spelling == Spelling::Pkcs11v32 {
@@ -604,11 +480,11 @@ fn trust_object(out: &mut Out, e: &Entry, levels: &[(Purpose, TrustLevel)]) -> u
     out.octal("CKA_ISSUER", &e.ca.issuer);
     out.octal("CKA_SERIAL_NUMBER", &e.ca.serial);
     for (purpose, level) in levels {
-        out.line(format!(
-            "{} CK_TRUST {}",
+        out.token(
             purpose.attribute(),
-            trust_token(e.spelling, *level)
-        ));
+            "CK_TRUST",
+            trust_token(e.spelling, *level),
+        );
     }
     if e.spelling != Spelling::Pkcs11v32 {
         out.line("CKA_TRUST_STEP_UP_APPROVED CK_BBOOL CK_FALSE");
@@ -618,7 +494,7 @@ fn trust_object(out: &mut Out, e: &Entry, levels: &[(Purpose, TrustLevel)]) -> u
         (Purpose::EmailProtection, "CKA_NSS_EMAIL_DISTRUST_AFTER"),
     ] {
         if let Some(date) = e.date_at(purpose, Place::Trust) {
-            out.date(name, Some(date));
+            write_date(out, name, Some(date));
         }
     }
     line
