@@ -190,19 +190,7 @@ pub fn utc_time(unix: i64) -> Option<String> {
 /// `02 len content`: the DER INTEGER of a serial number's content octets,
 /// as `CKA_SERIAL_NUMBER` holds it.
 pub fn der_integer(content: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x02];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        let significant = bytes.get(skip..).unwrap_or_default();
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-    out.extend_from_slice(content);
-    out
+    crate::der::tlv(crate::der::INTEGER, content)
 }
 
 /// The `CKT_*` token of `level` in `spelling`. PKCS #11 3.2 has no

@@ -207,4 +207,25 @@ pub fn diff(data: &[u8]) {
     }
     assert!(old.same_model(&old.clone()));
     assert!(old == old.clone());
+
+    // nssroots::diff agrees on what was added and removed, never fails on two
+    // stores, and finds nothing between a store and itself.
+    let policy = nssroots::Policy::new(
+        nssroots::ReferenceTime::parse_rfc3339("2026-01-01T00:00:00Z").expect("time"),
+    );
+    let hexes = |v: &[&[u8; 32]]| -> BTreeSet<String> {
+        v.iter().map(|f| nssroots::model::to_hex(&f[..])).collect()
+    };
+    let (old_in, new_in) = (
+        nssroots::diff::Input::certdata(old.clone(), "old"),
+        nssroots::diff::Input::certdata(new.clone(), "new"),
+    );
+    let d = nssroots::diff::diff(&old_in, &new_in, Some(&policy)).expect("diff of two stores");
+    let listed = |v: &[nssroots::diff::CertSummary]| -> BTreeSet<String> {
+        v.iter().map(|c| c.sha256.clone()).collect()
+    };
+    assert_eq!(listed(&d.added), hexes(&added));
+    assert_eq!(listed(&d.removed), hexes(&removed));
+    let same = nssroots::diff::diff(&old_in, &old_in, Some(&policy)).expect("diff with itself");
+    assert!(!same.has_differences(), "a store differs from itself");
 }
