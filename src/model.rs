@@ -904,6 +904,85 @@ fn integer_content(der: &[u8]) -> Option<&[u8]> {
 /// hand-offs).
 const READ_CHUNK: usize = 16 * 1024;
 
+/// The unparsed tail of an input being read: one buffer, initialised once
+/// and grown only for an object longer than a read, holding
+/// `buf[start..end]`. Both loaders ([`pieces`], [`split`]) read through it.
+struct Window {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Bytes the last read added.
+    fresh: usize,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            buf: vec![0; READ_CHUNK * 2],
+            start: 0,
+            end: 0,
+            fresh: 0,
+        }
+    }
+
+    /// Reads up to [`READ_CHUNK`] bytes after the window; how many (0 at the end).
+    fn read(&mut self, reader: &mut impl std::io::Read) -> std::io::Result<usize> {
+        if self.buf.len() - self.end < READ_CHUNK {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.buf.len() - self.end < READ_CHUNK {
+                self.buf.resize(self.end + READ_CHUNK, 0);
+            }
+        }
+        loop {
+            match reader.read(
+                self.buf
+                    .get_mut(self.end..self.end + READ_CHUNK)
+                    .unwrap_or_default(),
+            ) {
+                Ok(n) => {
+                    self.end += n;
+                    self.fresh = n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The bytes the last read added.
+    fn fresh(&self) -> &[u8] {
+        self.buf
+            .get(self.end - self.fresh..self.end)
+            .unwrap_or_default()
+    }
+
+    /// The unparsed text.
+    fn text(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Where the text can be cut after whole objects (see
+    /// [`parse::split_point`]), if anywhere but its start. Only the new bytes
+    /// and the 10 before them (`\nCKA_CLASS` and the blank after it) can hold
+    /// a cut: every earlier one was taken, so a long line is not searched
+    /// again at every read.
+    fn cut(&self) -> Option<usize> {
+        let text = self.text();
+        let from = (text.len() - self.fresh).saturating_sub(b"\nCKA_CLASS".len());
+        parse::split_point(text.get(from..).unwrap_or_default())
+            .map(|c| c + from)
+            .filter(|&c| c > 0)
+    }
+
+    /// Drops the first `n` bytes of the text (they were parsed).
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+    }
+}
+
 /// Builds a [`Store`] from objects as the parser hands them over, so that
 /// the text of an object can be dropped as soon as it is modelled.
 #[derive(Debug)]

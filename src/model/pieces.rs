@@ -18,9 +18,9 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Modelled, READ_CHUNK, Store, StoreBuilder, Warning};
+use super::{Ctx, Modelled, Store, StoreBuilder, Warning, Window};
 use crate::error::{Error, Result};
-use crate::parse::{self, Parser};
+use crate::parse::Parser;
 
 /// Worker threads. The machine this was measured on has two cores: the
 /// calling thread's reading and hashing overlap with the workers.
@@ -189,27 +189,13 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
     let mut builder = StoreBuilder::new(source_name);
     let ctx = builder.ctx;
     let mut hasher = Sha256::new();
-    // `buf` stays initialised (zeroed once, grown only for an object longer
-    // than a read); the unparsed input is `buf[start..end]`.
-    let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
-    let (mut start, mut end) = (0usize, 0usize);
+    let mut window = Window::new();
     let mut total: u64 = 0;
     std::thread::scope(|scope| -> Result<()> {
         // Started once the header is over.
         let mut pool: Option<Pool<'_>> = None;
         loop {
-            if buf.len() - end < READ_CHUNK {
-                buf.copy_within(start..end, 0);
-                end -= start;
-                start = 0;
-                if buf.len() - end < READ_CHUNK {
-                    buf.resize(end + READ_CHUNK, 0);
-                }
-            }
-            // Read straight into the buffer's tail.
-            let read = reader.read(buf.get_mut(end..end + READ_CHUNK).unwrap_or_default());
-            let (n, failure) = match read {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            let (n, failure) = match window.read(&mut reader) {
                 Err(e) => (0, Some(Error::io("reading", source_name, e))),
                 Ok(n) => {
                     total = total.saturating_add(n as u64);
@@ -223,9 +209,7 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
                 }
                 return Err(e);
             }
-            let fresh = buf.get(end..end + n).unwrap_or_default();
-            end += n;
-            let text = buf.get(start..end).unwrap_or_default();
+            let text = window.text();
             if n == 0 {
                 // End of input: the rest is the last piece.
                 return match pool.as_mut() {
@@ -238,13 +222,8 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
                     None => header.feed(text, None, &mut |obj| builder.add(obj)),
                 };
             }
-            hasher.update(fresh);
-            // Only the new bytes (and the 10 before them: `\nCKA_CLASS` and
-            // the blank after it) can hold a cut: every earlier one was taken,
-            // so a long line is not searched again and again.
-            let from = (end - n - start).saturating_sub(b"\nCKA_CLASS".len());
-            let cut = parse::split_point(text.get(from..).unwrap_or_default()).map(|c| c + from);
-            if let Some(cut) = cut.filter(|&c| c > 0) {
+            hasher.update(window.fresh());
+            if let Some(cut) = window.cut() {
                 let (whole, rest) = text.split_at(cut);
                 match pool.as_mut() {
                     Some(pool) => pool.send(whole, Some(rest), &mut builder)?,
@@ -255,7 +234,7 @@ pub(super) fn load(mut reader: impl Read, source_name: &str, max: u64) -> Result
                         }
                     }
                 }
-                start += cut;
+                window.consume(cut);
             }
         }
     })?;

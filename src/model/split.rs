@@ -21,9 +21,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Modelled, READ_CHUNK, Store, StoreBuilder, Warning};
+use super::{Ctx, Modelled, READ_CHUNK, Store, StoreBuilder, Warning, Window};
 use crate::error::{Error, Result};
-use crate::parse::{self, Parser, RawObject};
+use crate::parse::{Parser, RawObject};
 
 /// Files smaller than this are loaded in one pass ([`super::pieces::load`]).
 const MIN_SPLIT: u64 = 256 * 1024;
@@ -39,35 +39,19 @@ fn stream(
     source_name: &str,
     emit: &mut dyn FnMut(RawObject<'_>) -> Result<()>,
 ) -> Result<()> {
-    let mut buf: Vec<u8> = vec![0; READ_CHUNK * 2];
-    let (mut start, mut end) = (0usize, 0usize);
+    let mut window = Window::new();
     loop {
-        if buf.len() - end < READ_CHUNK {
-            buf.copy_within(start..end, 0);
-            end -= start;
-            start = 0;
-            if buf.len() - end < READ_CHUNK {
-                buf.resize(end + READ_CHUNK, 0);
-            }
-        }
-        let n = match reader.read(buf.get_mut(end..end + READ_CHUNK).unwrap_or_default()) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::io("reading", source_name, e)),
-        };
-        end += n;
-        let text = buf.get(start..end).unwrap_or_default();
+        let n = window
+            .read(reader)
+            .map_err(|e| Error::io("reading", source_name, e))?;
+        let text = window.text();
         if n == 0 {
             return parser.feed(text, after, emit);
         }
-        // Only the new bytes and the 10 before them can hold a cut (as in
-        // `pieces`): a long line is not searched again and again.
-        let from = (end - n - start).saturating_sub(b"\nCKA_CLASS".len());
-        let cut = parse::split_point(text.get(from..).unwrap_or_default()).map(|c| c + from);
-        if let Some(cut) = cut.filter(|&c| c > 0) {
+        if let Some(cut) = window.cut() {
             let (whole, rest) = text.split_at(cut);
             parser.feed(whole, Some(rest), emit)?;
-            start += cut;
+            window.consume(cut);
         }
     }
 }
