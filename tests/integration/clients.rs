@@ -458,5 +458,27 @@ fn every_shared_bundle_loads_everywhere() {
             links(&rehashed),
             "{tag}: openssl-dir links equal openssl rehash's"
         );
+        // And each link's hash is what `openssl x509 -subject_hash` prints.
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(r#"for f in *.pem; do printf '%s %s\n' "$(openssl x509 -subject_hash -noout -in "$f")" "$f"; done"#)
+            .current_dir(work.path().join("dir"))
+            .output()
+            .unwrap();
+        let printed: std::collections::BTreeSet<(String, String)> =
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .map(|(h, f)| (h.to_owned(), f.to_owned()))
+                .collect();
+        let linked: std::collections::BTreeSet<(String, String)> = ours
+            .iter()
+            .map(|(link, target)| (link.split('.').next().unwrap().to_owned(), target.clone()))
+            .collect();
+        assert_eq!(printed.len(), count, "{tag}");
+        assert_eq!(
+            linked, printed,
+            "{tag}: link names are openssl x509 -subject_hash"
+        );
     }
 }
