@@ -336,6 +336,44 @@ impl Listing {
     /// The listing as an aligned table for a terminal: labels cut to fit,
     /// fingerprints shortened to 8 digits (the JSON has every field in full).
     pub fn to_table(&self, style: Style) -> String {
+        self.to_table_width(style, None)
+    }
+
+    /// [`Listing::to_table`] for a terminal `width` characters wide: the
+    /// label column shrinks (to 12 at the least) so that the rows fit.
+    pub fn to_table_width(&self, style: Style, width: Option<usize>) -> String {
+        // The columns but LABEL and WHY, with the separators between all ten.
+        let fixed = 8
+            + 10
+            + 3
+            + 3
+            + 4
+            + 3
+            + 3
+            + 2 * 9
+            + self
+                .certificates
+                .iter()
+                .map(|c| dates_cell(&c.distrust_after).chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(8);
+        let why = |c: &CertificateView| keywords(c.reasons.iter().map(|r| r.kind));
+        let why_max = self
+            .certificates
+            .iter()
+            .map(|c| why(c).chars().count())
+            .max()
+            .unwrap_or(3);
+        // Narrow terminals: the label shrinks first (to 12), then WHY (to 8);
+        // `explain` and `--format json` have both in full.
+        let (label_width, why_width) = match width {
+            None => (LABEL_WIDTH, usize::MAX),
+            Some(w) => {
+                let label = w.saturating_sub(fixed + why_max).clamp(12, LABEL_WIDTH);
+                (label, w.saturating_sub(fixed + label).max(8))
+            }
+        };
         let mut out = String::new();
         let _ = writeln!(out, "{}", style.bold(&truncate(&self.input.name, 120)));
         let _ = writeln!(out, "SHA-256: {}", self.input.sha256);
@@ -377,7 +415,7 @@ impl Listing {
             let abbrev = |p| level_abbrev(c.trust.get(p)).to_owned();
             rows.push(vec![
                 c.sha256.get(..8).unwrap_or_default().to_owned(),
-                truncate(&c.label, LABEL_WIDTH),
+                truncate(&c.label, label_width),
                 day(&c.not_after).to_owned(),
                 abbrev(Purpose::ServerAuth),
                 abbrev(Purpose::EmailProtection),
@@ -385,7 +423,11 @@ impl Listing {
                 dates_cell(&c.distrust_after),
                 flag_cell(c.mozilla_ca_policy).to_owned(),
                 if c.selected { "yes" } else { "no" }.to_owned(),
-                keywords(c.reasons.iter().map(|r| r.kind)),
+                if why_width == usize::MAX {
+                    why(c)
+                } else {
+                    truncate(&why(c), why_width)
+                },
             ]);
         }
         out.push_str(&columns_with(&rows, |r, col, cell| match (r, col) {

@@ -423,6 +423,20 @@ fn colors_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// The width `list`'s table should fit: `COLUMNS` if set, else the
+/// terminal's when standard output is one, else none (no limit).
+fn table_width() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            std::io::stdout()
+                .is_terminal()
+                .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+                .flatten()
+        })
+}
+
 /// Writes `bytes` to standard output. A reader that stops reading early
 /// (`| head`) made its choice: that is not a failure.
 fn emit(bytes: &[u8]) -> Result<()> {
@@ -448,7 +462,7 @@ fn run_list(ui: Ui, args: &ListArgs) -> Result<ExitCode> {
     let (store, source) = load_store(ui, &args.input, &policy)?;
     let listing = nssroots::inspect::list(&store, &source.origin(), &policy);
     let text = match args.format {
-        ListFormat::Table => listing.to_table(stdout_style()),
+        ListFormat::Table => listing.to_table_width(stdout_style(), table_width()),
         ListFormat::Json => listing.to_json()?,
     };
     emit(text.as_bytes())?;

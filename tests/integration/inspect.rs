@@ -325,6 +325,33 @@ fn table_fits_and_aligns_and_json_is_stable() {
             .any(|r| r.contains("AffirmTrust Commercial") && r.ends_with("past-distrust-after"))
     );
 
+    // A narrower terminal (COLUMNS, else the terminal's own width): labels
+    // and then reasons are cut so that every row fits (from about 85 columns up).
+    for width in [90usize, 100, 120] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nssroots"))
+            .args(["list", "-q", "--at", "2026-01-03T00:00:00Z"])
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        let narrow = String::from_utf8(o.stdout).unwrap();
+        let lines: Vec<&str> = narrow.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| l.starts_with("SHA-256  "))
+            .unwrap();
+        let rows: Vec<&str> = lines[header..]
+            .iter()
+            .take_while(|l| !l.is_empty())
+            .copied()
+            .collect();
+        assert_eq!(rows.len(), 177);
+        assert!(
+            rows.iter().all(|r| r.chars().count() <= width),
+            "{width}: {narrow}"
+        );
+        assert!(rows.iter().any(|r| r.contains('…')));
+    }
+
     // JSON: the same bytes each run; SOURCE_DATE_EPOCH is used and named.
     let a = run(&[
         "list",

@@ -74,6 +74,7 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     cmd.args(args)
         .current_dir(dir)
         .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("COLUMNS")
         .stdin(if stdin.is_some() {
             std::process::Stdio::piped()
         } else {
