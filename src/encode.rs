@@ -31,51 +31,21 @@ use crate::error::{Error, Result};
 use crate::model::{Certificate, Purpose, Store, to_hex};
 use crate::select::{Decision, DistrustAfterMode, Policy, Reason, Selection, format_time};
 
-/// The order certificates are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortKey {
-    /// As in the source file.
-    #[default]
-    Source,
-    /// By SHA-256 fingerprint.
-    Sha256,
-    /// By subject text, then SHA-256.
-    Subject,
-    /// By label, then SHA-256.
-    Label,
-}
-
-impl SortKey {
-    /// Every key's command-line name.
-    pub const NAMES: &'static [&'static str] = &["source", "sha256", "subject", "label"];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SortKey::Source => "source",
-            SortKey::Sha256 => "sha256",
-            SortKey::Subject => "subject",
-            SortKey::Label => "label",
-        }
+kebab_enum!(
+    /// The order certificates are written in.
+    #[derive(Default)]
+    SortKey, "sort key" {
+        /// As in the source file.
+        #[default]
+        Source = "source",
+        /// By SHA-256 fingerprint.
+        Sha256 = "sha256",
+        /// By subject text, then SHA-256.
+        Subject = "subject",
+        /// By label, then SHA-256.
+        Label = "label",
     }
-}
-
-impl std::str::FromStr for SortKey {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(match s {
-            "source" => SortKey::Source,
-            "sha256" => SortKey::Sha256,
-            "subject" => SortKey::Subject,
-            "label" => SortKey::Label,
-            _ => {
-                return Err(Error::Invalid(format!(
-                    "unknown sort key {s:?}; expected source, sha256, subject or label"
-                )));
-            }
-        })
-    }
-}
+);
 
 /// Text made safe for a comment line: control characters (newlines above all,
 /// which could otherwise smuggle a PEM block into the bundle) become `\u{..}`,

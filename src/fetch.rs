@@ -48,41 +48,25 @@ pub const USER_AGENT: &str = concat!(
     " (+https://github.com/nssroots/nssroots)"
 );
 
-/// A Firefox branch whose copy of certdata.txt to fetch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// Firefox release.
-    Release,
-    /// Firefox beta.
-    Beta,
-    /// Firefox nightly (the autoland branch).
-    Nightly,
-}
+kebab_enum!(
+    /// A Firefox branch whose copy of certdata.txt to fetch.
+    Channel, "channel" {
+        /// Firefox release.
+        Release = "release",
+        /// Firefox beta.
+        Beta = "beta",
+        /// Firefox nightly (the autoland branch).
+        Nightly = "nightly",
+    }
+);
 
 impl Channel {
-    /// The names `--channel` accepts.
-    pub const NAMES: &'static [&'static str] = &["release", "beta", "nightly"];
-
     /// The branch of the Firefox repository on GitHub.
     pub fn branch(self) -> &'static str {
         match self {
             Channel::Release => "release",
             Channel::Beta => "beta",
             Channel::Nightly => "autoland",
-        }
-    }
-}
-
-impl std::str::FromStr for Channel {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "release" => Ok(Channel::Release),
-            "beta" => Ok(Channel::Beta),
-            "nightly" => Ok(Channel::Nightly),
-            other => Err(Error::Invalid(format!(
-                "unknown channel {other:?}; expected release, beta or nightly"
-            ))),
         }
     }
 }

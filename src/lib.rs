@@ -41,6 +41,48 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+/// An enum of kebab-case command-line names: `ALL`, `NAMES`, `name()`,
+/// `Display` and `FromStr` (an unknown name is [`Error::Invalid`] naming the
+/// `what` and every name). Defined before the modules so that each can use it.
+macro_rules! kebab_enum {
+    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $var:ident = $kebab:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $var),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+            /// Every value's kebab-case name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($kebab),+];
+
+            /// The kebab-case name used on the command line and in reports.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$var => $kebab),+ }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.name() == s)
+                    .ok_or_else(|| $crate::error::Error::Invalid(format!(
+                        "unknown {} {s:?}; expected one of: {}", $what, $name::NAMES.join(", ")
+                    )))
+            }
+        }
+    };
+}
+
 pub mod certdata;
 pub mod der;
 pub mod diff;

@@ -26,8 +26,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
 use md5::Md5;
 use sha1::Sha1;
@@ -39,45 +37,6 @@ use crate::parse::{self, Attribute, RawObject, Value};
 
 mod pieces;
 mod split;
-
-macro_rules! kebab_enum {
-    ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $var:ident = $kebab:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vm])* $var),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$var),+];
-            /// Every value's kebab-case name, in declaration order.
-            pub const NAMES: &'static [&'static str] = &[$($kebab),+];
-
-            /// The kebab-case name used on the command line and in reports.
-            pub fn name(self) -> &'static str {
-                match self { $($name::$var => $kebab),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.name() == s)
-                    .ok_or_else(|| Error::Invalid(format!(
-                        "unknown {} {s:?}; expected one of: {}", $what, $name::NAMES.join(", ")
-                    )))
-            }
-        }
-    };
-}
 
 kebab_enum!(
     /// A purpose NSS gives trust for: one per `CKA_TRUST_*` attribute.

@@ -111,45 +111,18 @@ pub fn format_time(unix: i64) -> String {
         .unwrap_or_else(|| format!("@{unix}"))
 }
 
-/// How distrust-after dates are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DistrustAfterMode {
-    /// Leave a root out once the reference time is past its date plus the
-    /// longest lifetime a certificate issued before the date can still have.
-    Grace,
-    /// Leave a root out as soon as its date has passed.
-    Exclude,
-    /// Ignore the dates (what curl, Debian and Go do).
-    Keep,
-}
-
-impl DistrustAfterMode {
-    /// Every mode's command-line name.
-    pub const NAMES: &'static [&'static str] = &["grace", "exclude", "keep"];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            DistrustAfterMode::Grace => "grace",
-            DistrustAfterMode::Exclude => "exclude",
-            DistrustAfterMode::Keep => "keep",
-        }
+kebab_enum!(
+    /// How distrust-after dates are applied.
+    DistrustAfterMode, "distrust-after rule" {
+        /// Leave a root out once the reference time is past its date plus the
+        /// longest lifetime a certificate issued before the date can still have.
+        Grace = "grace",
+        /// Leave a root out as soon as its date has passed.
+        Exclude = "exclude",
+        /// Ignore the dates (what curl, Debian and Go do).
+        Keep = "keep",
     }
-}
-
-impl std::str::FromStr for DistrustAfterMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "grace" => Ok(DistrustAfterMode::Grace),
-            "exclude" => Ok(DistrustAfterMode::Exclude),
-            "keep" => Ok(DistrustAfterMode::Keep),
-            _ => Err(Error::Invalid(format!(
-                "unknown distrust-after rule {s:?}; expected grace, exclude or keep"
-            ))),
-        }
-    }
-}
+);
 
 /// Default grace, in days, for a purpose: the longest validity a certificate
 /// issued just before the distrust-after date may have (398 days for TLS server

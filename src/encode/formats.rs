@@ -27,59 +27,33 @@ use crate::error::{Error, Result};
 use crate::model::{Certificate, Purpose, Store, TrustLevel};
 use crate::select::{Decision, Policy, Reason, Selection};
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    /// PEM bundle with comment blocks (the default).
-    #[default]
-    Pem,
-    /// `TRUSTED CERTIFICATE` blocks with OpenSSL's auxiliary trust and the label as alias.
-    OpensslTrusted,
-    /// A `-CApath` directory: one PEM file per certificate and `HASH.N` links.
-    OpensslDir,
-    /// One PEM file per certificate.
-    PemDir,
-    /// One DER file per certificate.
-    DerDir,
-    /// p11-kit's `.p11-kit` object format, as Fedora's ca-certificates writes it.
-    P11Kit,
-    /// A JSON manifest: every field `list --format json` shows, plus the PEM.
-    Json,
-    /// A PKCS #12 trust store that Java's `keytool` reads.
-    Java,
-    /// Rust source: `rustls_pki_types::TrustAnchor`s, for build-time pinning.
-    Rust,
-}
+kebab_enum!(
+    /// An output format.
+    #[derive(Default)]
+    Format, "format" {
+        /// PEM bundle with comment blocks (the default).
+        #[default]
+        Pem = "pem",
+        /// `TRUSTED CERTIFICATE` blocks with OpenSSL's auxiliary trust and the label as alias.
+        OpensslTrusted = "openssl-trusted",
+        /// A `-CApath` directory: one PEM file per certificate and `HASH.N` links.
+        OpensslDir = "openssl-dir",
+        /// One PEM file per certificate.
+        PemDir = "pem-dir",
+        /// One DER file per certificate.
+        DerDir = "der-dir",
+        /// p11-kit's `.p11-kit` object format, as Fedora's ca-certificates writes it.
+        P11Kit = "p11-kit",
+        /// A JSON manifest: every field `list --format json` shows, plus the PEM.
+        Json = "json",
+        /// A PKCS #12 trust store that Java's `keytool` reads.
+        Java = "java",
+        /// Rust source: `rustls_pki_types::TrustAnchor`s, for build-time pinning.
+        Rust = "rust",
+    }
+);
 
 impl Format {
-    /// Every format's command-line name.
-    pub const NAMES: &'static [&'static str] = &[
-        "pem",
-        "openssl-trusted",
-        "openssl-dir",
-        "pem-dir",
-        "der-dir",
-        "p11-kit",
-        "json",
-        "java",
-        "rust",
-    ];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Pem => "pem",
-            Format::OpensslTrusted => "openssl-trusted",
-            Format::OpensslDir => "openssl-dir",
-            Format::PemDir => "pem-dir",
-            Format::DerDir => "der-dir",
-            Format::P11Kit => "p11-kit",
-            Format::Json => "json",
-            Format::Java => "java",
-            Format::Rust => "rust",
-        }
-    }
-
     /// Whether the output is a directory.
     pub fn is_directory(self) -> bool {
         matches!(self, Format::OpensslDir | Format::PemDir | Format::DerDir)
@@ -88,36 +62,6 @@ impl Format {
     /// Whether the output is binary (not for a terminal).
     pub fn is_binary(self) -> bool {
         self == Format::Java
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Format::NAMES
-            .iter()
-            .position(|n| *n == s)
-            .and_then(|i| {
-                [
-                    Format::Pem,
-                    Format::OpensslTrusted,
-                    Format::OpensslDir,
-                    Format::PemDir,
-                    Format::DerDir,
-                    Format::P11Kit,
-                    Format::Json,
-                    Format::Java,
-                    Format::Rust,
-                ]
-                .get(i)
-                .copied()
-            })
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown format {s:?}; expected one of {}",
-                    Format::NAMES.join(", ")
-                ))
-            })
     }
 }
 
