@@ -857,6 +857,52 @@ fn integer_content(der: &[u8]) -> Option<&[u8]> {
     }
 }
 
+/// What a thread made of part of an input: its objects up to the first
+/// error, their warnings, and that error. Both loaders ([`pieces`],
+/// [`split`]) hand these back to the calling thread, which inserts them in
+/// input order.
+#[derive(Debug, Default)]
+struct Part {
+    objects: Vec<Modelled>,
+    warnings: Vec<Warning>,
+    error: Option<Error>,
+}
+
+impl Part {
+    /// Models every object `parse` hands over, until it returns.
+    fn model(
+        ctx: Ctx<'_>,
+        parse: impl FnOnce(&mut dyn FnMut(RawObject<'_>) -> Result<()>) -> Result<()>,
+    ) -> Part {
+        let mut part = Part::default();
+        let (objects, warnings) = (&mut part.objects, &mut part.warnings);
+        let result = parse(&mut |obj| {
+            objects.push(ctx.model(obj, warnings)?);
+            Ok(())
+        });
+        part.error = result.err();
+        part
+    }
+
+    /// Inserts the objects and warnings into `builder`; then the error, if any.
+    fn insert_into(self, builder: &mut StoreBuilder<'_>) -> Result<()> {
+        builder.warnings.extend(self.warnings);
+        for obj in self.objects {
+            builder.insert(obj)?;
+        }
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+/// A worker thread ended without answering (it cannot, short of a bug).
+fn stopped(source_name: &str) -> Error {
+    Error::io(
+        "parsing",
+        source_name,
+        std::io::Error::other("a parsing thread stopped"),
+    )
+}
+
 /// How much [`Store::from_reader`] reads at a time. Small pieces keep the
 /// memory in flight small: on a 1.3 MB file, 16 KiB pieces touched 70 fewer
 /// fresh pages than 64 KiB ones (page faults cost more than the extra

@@ -18,7 +18,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Modelled, Store, StoreBuilder, Warning, Window};
+use super::{Ctx, Part, Store, StoreBuilder, Window, stopped};
 use crate::error::{Error, Result};
 use crate::parse::Parser;
 
@@ -39,30 +39,23 @@ struct Job {
     next: Option<Vec<u8>>,
 }
 
-/// What a worker made of a piece: the objects up to the first error.
+/// What a worker made of a piece.
 struct Done {
     /// The piece's buffer, for reuse.
     piece: Vec<u8>,
-    objects: Vec<Modelled>,
-    warnings: Vec<Warning>,
-    error: Option<Error>,
+    part: Part,
 }
 
 /// Parses and models pieces until the job channel closes.
 fn work(ctx: Ctx<'_>, template: &Parser<'_>, jobs: Receiver<Job>, done: Sender<Done>) {
     for job in jobs {
         let mut parser = template.fork(job.line_no);
-        let mut objects = Vec::new();
-        let mut warnings = Vec::new();
-        let result = parser.feed(&job.piece, job.next.as_deref(), &mut |obj| {
-            objects.push(ctx.model(obj, &mut warnings)?);
-            Ok(())
+        let part = Part::model(ctx, |emit| {
+            parser.feed(&job.piece, job.next.as_deref(), emit)
         });
         let sent = done.send(Done {
             piece: job.piece,
-            objects,
-            warnings,
-            error: result.err(),
+            part,
         });
         if sent.is_err() {
             return;
@@ -141,7 +134,7 @@ impl<'scope> Pool<'scope> {
         self.jobs
             .get(worker)
             .and_then(|tx| tx.send(job).ok())
-            .ok_or_else(|| stopped(builder))?;
+            .ok_or_else(|| stopped(builder.ctx.source_name))?;
         self.in_flight.push_back(worker);
         Ok(())
     }
@@ -155,13 +148,9 @@ impl<'scope> Pool<'scope> {
             .done
             .get(worker)
             .and_then(|rx| rx.recv().ok())
-            .ok_or_else(|| stopped(builder))?;
+            .ok_or_else(|| stopped(builder.ctx.source_name))?;
         self.spare.push(done.piece);
-        builder.warnings.extend(done.warnings);
-        for obj in done.objects {
-            builder.insert(obj)?;
-        }
-        done.error.map_or(Ok(()), Err)
+        done.part.insert_into(builder)
     }
 
     /// Takes back every piece in flight.
@@ -171,15 +160,6 @@ impl<'scope> Pool<'scope> {
         }
         Ok(())
     }
-}
-
-/// A worker ended without answering (it cannot, short of a bug).
-fn stopped(builder: &StoreBuilder<'_>) -> Error {
-    Error::io(
-        "parsing",
-        builder.ctx.source_name,
-        std::io::Error::other("a parsing thread stopped"),
-    )
 }
 
 /// See the module documentation. Fails when the input is larger than `max`

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Modelled, READ_CHUNK, Store, StoreBuilder, Warning, Window};
+use super::{Ctx, Part, READ_CHUNK, Store, StoreBuilder, Window, stopped};
 use crate::error::{Error, Result};
 use crate::parse::{Parser, RawObject};
 
@@ -56,11 +56,9 @@ fn stream(
     }
 }
 
-/// What one half came to.
+/// What one half came to, and the parser's state at its end.
 struct Half<'n> {
-    objects: Vec<Modelled>,
-    warnings: Vec<Warning>,
-    error: Option<Error>,
+    part: Part,
     parser: Parser<'n>,
 }
 
@@ -73,38 +71,13 @@ fn half<'n>(
     after: Option<&[u8]>,
     ctx: Ctx<'n>,
 ) -> Half<'n> {
-    let mut objects = Vec::new();
-    let mut warnings = Vec::new();
-    let result = File::open(path)
-        .and_then(|mut f| f.seek(SeekFrom::Start(offset)).map(|_| f))
-        .map_err(|e| Error::io("reading", ctx.source_name, e))
-        .and_then(|f| {
-            stream(
-                &mut f.take(len),
-                &mut parser,
-                after,
-                ctx.source_name,
-                &mut |obj| {
-                    objects.push(ctx.model(obj, &mut warnings)?);
-                    Ok(())
-                },
-            )
-        });
-    Half {
-        objects,
-        warnings,
-        error: result.err(),
-        parser,
-    }
-}
-
-/// Inserts a half's objects and warnings; then its error, if any.
-fn insert(builder: &mut StoreBuilder<'_>, half: Half<'_>) -> Result<()> {
-    builder.warnings.extend(half.warnings);
-    for obj in half.objects {
-        builder.insert(obj)?;
-    }
-    half.error.map_or(Ok(()), Err)
+    let part = Part::model(ctx, |emit| {
+        let mut f = File::open(path).map_err(|e| Error::io("reading", ctx.source_name, e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io("reading", ctx.source_name, e))?;
+        stream(&mut f.take(len), &mut parser, after, ctx.source_name, emit)
+    });
+    Half { part, parser }
 }
 
 /// Where to cut a file in two.
@@ -243,37 +216,17 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
         let sha = hash(path, size, source_name);
         (first.join(), second.join(), sha)
     });
-    let stopped = || {
-        Error::io(
-            "parsing",
-            source_name,
-            std::io::Error::other("a parsing thread stopped"),
-        )
-    };
     let (first, second) = (
-        first.map_err(|_| stopped())?,
-        second.map_err(|_| stopped())?,
+        first.map_err(|_| stopped(source_name))?,
+        second.map_err(|_| stopped(source_name))?,
     );
     let consistent = first.parser.in_data()
         && first.parser.crlf() == Some(crlf)
         && first.parser.line_no() == lines;
-    let Half {
-        objects,
-        warnings,
-        error,
-        mut parser,
-    } = first;
-    insert(
-        &mut builder,
-        Half {
-            objects,
-            warnings,
-            error,
-            parser: Parser::new(source_name),
-        },
-    )?;
-    if consistent && second.error.is_none() {
-        insert(&mut builder, second)?;
+    let mut parser = first.parser;
+    first.part.insert_into(&mut builder)?;
+    if consistent && second.part.error.is_none() {
+        second.part.insert_into(&mut builder)?;
     } else {
         // Parse the second half again from where the first really ended.
         let mut f = File::open(path).map_err(io)?;
