@@ -74,10 +74,7 @@ impl Source {
         let name = self.name();
         match self {
             Source::Snapshot => Store::from_bytes(self.read(max)?.as_ref(), &name),
-            Source::File(path) => {
-                self.open_file(path, max)?;
-                Store::from_file(path, &name, max)
-            }
+            Source::File(path) => Store::from_file(path, &name, max),
             Source::Stdin => Store::from_reader(std::io::stdin(), &name, max),
         }
     }
