@@ -154,6 +154,47 @@ pub fn bundle_store(
     policy: &Policy,
     options: &BundleOptions,
 ) -> Result<Bundle> {
+    let selection = select_checked(store, policy, options)?;
+    Ok(Bundle {
+        pem: encode::pem_bundle(store, &selection, policy, origin, options.sort),
+        count: selection.selected.len(),
+        total: store.certificates.len(),
+        warnings: store.warnings.clone(),
+    })
+}
+
+/// Applies `policy` to an already built store and encodes the selection in
+/// `format` (`password` protects a `java` store); also returns how many
+/// certificates it holds. Fails like [`bundle_store`] on an empty selection.
+pub fn encode_store(
+    store: &Store,
+    origin: &str,
+    policy: &Policy,
+    options: &BundleOptions,
+    format: encode::formats::Format,
+    password: Option<&str>,
+) -> Result<(encode::formats::Encoded, usize)> {
+    let selection = select_checked(store, policy, options)?;
+    let request = encode::formats::Request {
+        store,
+        selection: &selection,
+        policy,
+        origin,
+        sort: options.sort,
+        password,
+    };
+    Ok((
+        encode::formats::encode(format, &request)?,
+        selection.selected.len(),
+    ))
+}
+
+/// The policy's selection, an error when it is empty and that is not allowed.
+fn select_checked<'s>(
+    store: &'s Store,
+    policy: &Policy,
+    options: &BundleOptions,
+) -> Result<Selection<'s>> {
     let selection = policy.select(store);
     if selection.selected.is_empty() && !options.allow_empty {
         return Err(Error::EmptySelection {
@@ -161,10 +202,5 @@ pub fn bundle_store(
             total: store.certificates.len(),
         });
     }
-    Ok(Bundle {
-        pem: encode::pem_bundle(store, &selection, policy, origin, options.sort),
-        count: selection.selected.len(),
-        total: store.certificates.len(),
-        warnings: store.warnings.clone(),
-    })
+    Ok(selection)
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use nssroots::diff::Input;
-use nssroots::encode::formats::{self, Encoded, Format};
+use nssroots::encode::formats::{Encoded, Format};
 use nssroots::fetch::{self, Channel, FetchOptions, Outcome, Roots, Upstream};
 use nssroots::report::Style;
 use nssroots::select::TimeSource;
@@ -569,32 +569,22 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
     } else {
         (source.load(options.max_input)?, source.origin())
     };
-    let bundle = nssroots::bundle_store(&store, &origin, &policy, &options)?;
-    ui.print_warnings(&store.source_name, &bundle.warnings);
-    if bundle.count == 0 {
-        ui.warn("the bundle is empty (--allow-empty)");
-    }
     let password = match &args.java_password_file {
         Some(path) => Some(read_password(path)?),
         None => None,
     };
-    let encoded = if args.format == Format::Pem {
-        Encoded::File(bundle.pem.into_bytes())
-    } else {
-        let selection = policy.select(&store);
-        formats::encode(
-            args.format,
-            &formats::Request {
-                store: &store,
-                selection: &selection,
-                policy: &policy,
-                origin: &origin,
-                sort: args.sort,
-                password: password.as_deref(),
-            },
-        )?
-    };
-    let count = bundle.count;
+    let (encoded, count) = nssroots::encode_store(
+        &store,
+        &origin,
+        &policy,
+        &options,
+        args.format,
+        password.as_deref(),
+    )?;
+    ui.print_warnings(&store.source_name, &store.warnings);
+    if count == 0 {
+        ui.warn("the bundle is empty (--allow-empty)");
+    }
     let path = PathBuf::from(&args.output);
     let outcome = match &encoded {
         Encoded::Directory(entries) => {
@@ -637,7 +627,7 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
         None => {
             ui.note(format_args!(
                 "wrote {count} certificates of {} to {} ({}, reference time {})",
-                bundle.total,
+                store.certificates.len(),
                 path.display(),
                 args.format.name(),
                 policy.at
