@@ -37,24 +37,6 @@ fn quote(bytes: &[u8]) -> String {
     out
 }
 
-/// The 13 ASCII bytes of a UTCTime (`YYMMDDHHMMSSZ`), as certdata.txt states them.
-fn utc_time(unix: i64) -> Vec<u8> {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| {
-            format!(
-                "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-                t.year().rem_euclid(100),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        })
-        .unwrap_or_default()
-        .into_bytes()
-}
-
 /// An extension object for `cert` (`oid` with extended key usages `usages`).
 fn extension(out: &mut String, cert: &Certificate, oid: &str, usages: &[&str]) {
     let Some(spki) = der::tbs_parts(&cert.der).map(|p| p.spki) else {
@@ -94,8 +76,9 @@ fn certificate(out: &mut String, cert: &Certificate, trust_line: &str) {
         ("nss-server-distrust-after", Purpose::ServerAuth),
         ("nss-email-distrust-after", Purpose::EmailProtection),
     ] {
-        if let Some(date) = cert.distrust_after(p) {
-            let _ = writeln!(out, "{attr}: {}", quote(&utc_time(date)));
+        // Dates in the model came from UTCTime, so they have one.
+        if let Some(time) = cert.distrust_after(p).and_then(crate::certdata::utc_time) {
+            let _ = writeln!(out, "{attr}: {}", quote(time.as_bytes()));
         }
     }
     out.push_str("modifiable: false\n");
@@ -155,6 +138,9 @@ mod tests {
     fn quoting_and_dates() {
         assert_eq!(quote(b"Izenpe.com (x)"), "\"Izenpe.com %28x%29\"");
         assert_eq!(quote(&[0x30, 0x0a]), "\"0%0A\"");
-        assert_eq!(utc_time(1_776_297_599), b"260415235959Z");
+        assert_eq!(
+            crate::certdata::utc_time(1_776_297_599).as_deref(),
+            Some("260415235959Z")
+        );
     }
 }
