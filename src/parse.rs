@@ -607,6 +607,13 @@ pub struct Parser<'n> {
     crlf: Option<bool>,
 }
 
+/// The first line of `text`, without its line feed: all of a piece's `next`
+/// that [`Parser::feed`] quotes.
+pub fn first_line(text: &[u8]) -> &[u8] {
+    text.get(..memchr::memchr(b'\n', text).unwrap_or(text.len()))
+        .unwrap_or(text)
+}
+
 /// Where `buf` can be cut so that the part before is whole objects: the start
 /// of the last line that begins with `CKA_CLASS` and a blank (and is not the
 /// first byte). `None` when there is no such line.
@@ -894,8 +901,7 @@ impl<'n> Parser<'n> {
                 // The next piece starts with a CKA_CLASS line, which is where
                 // the whole-input parse would have noticed.
                 Some(rest) => {
-                    let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-                    let found = String::from_utf8_lossy(rest.get(..line_end).unwrap_or(rest));
+                    let found = String::from_utf8_lossy(first_line(rest));
                     not_closed(source_name, attr, attr_line, found.trim(), line_no + 1)
                 }
                 None => Error::Syntax {

@@ -116,10 +116,7 @@ impl<'scope> Pool<'scope> {
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             self.take_oldest(builder)?;
         }
-        let next = next.map(|rest| {
-            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-            rest.get(..end).unwrap_or(rest).to_vec()
-        });
+        let next = next.map(|rest| crate::parse::first_line(rest).to_vec());
         let mut buffer = self.spare.pop().unwrap_or_default();
         buffer.clear();
         buffer.extend_from_slice(piece);

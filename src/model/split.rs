@@ -108,11 +108,7 @@ fn plan(path: &Path, size: u64) -> std::io::Result<Option<Plan>> {
         return Ok(None);
     };
     let cut = mid + pos as u64 + 1;
-    let rest = window.get(pos + 1..).unwrap_or_default();
-    let next_line = rest
-        .get(..memchr::memchr(b'\n', rest).unwrap_or(rest.len()))
-        .unwrap_or_default()
-        .to_vec();
+    let next_line = crate::parse::first_line(window.get(pos + 1..).unwrap_or_default()).to_vec();
     // Lines before the cut, and the first line's ending.
     f.seek(SeekFrom::Start(0))?;
     let mut lines = 0usize;
