@@ -190,10 +190,15 @@ struct PolicyArgs {
     grace_days: Option<u32>,
 }
 
+/// The reference time: `--at`, else SOURCE_DATE_EPOCH, else now.
+fn reference_time(at: Option<&str>) -> Result<ReferenceTime> {
+    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    Ok(ReferenceTime::resolve(at, sde.as_deref())?)
+}
+
 impl PolicyArgs {
     fn policy(&self) -> Result<Policy> {
-        let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
-        let at = ReferenceTime::resolve(self.at.as_deref(), sde.as_deref())?;
+        let at = reference_time(self.at.as_deref())?;
         let mut policy = Policy {
             purposes: self.purposes.clone(),
             levels: self.levels.clone(),
@@ -747,8 +752,7 @@ struct LintArgs {
 
 /// Exit 0 (no error found), 1 (errors found); errors reading the input are 2.
 fn run_lint(args: &LintArgs) -> Result<ExitCode> {
-    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let at = ReferenceTime::resolve(args.at.as_deref(), sde.as_deref())?;
+    let at = reference_time(args.at.as_deref())?;
     let source = args.input.source();
     let bytes = source.read(args.input.max_input_size)?;
     let report = nssroots::lint::lint(&bytes, &source.name(), at.unix);
