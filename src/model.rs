@@ -30,7 +30,8 @@ use std::collections::HashMap;
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::nom::Parser as _;
+use x509_parser::prelude::X509CertificateParser;
 
 use crate::error::{Error, HashMismatch, Result};
 use crate::parse::{self, Attribute, RawObject, Value};
@@ -409,11 +410,34 @@ pub struct Store {
 
 /// Lowercase hex of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+        push_hex(&mut s, b);
+    }
+    s
+}
+
+/// Appends `b` as two lowercase hex digits.
+fn push_hex(s: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    s.push(char::from(DIGITS[usize::from(b >> 4)]));
+    s.push(char::from(DIGITS[usize::from(b & 15)]));
+}
+
+/// Lowercase hex with a colon between bytes (`01:02:ff`), as serial numbers
+/// are printed.
+///
+/// ```
+/// assert_eq!(nssroots::model::colon_hex(&[1, 2, 0xff]), "01:02:ff");
+/// assert_eq!(nssroots::model::colon_hex(&[]), "");
+/// ```
+pub fn colon_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, &b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        push_hex(&mut s, b);
     }
     s
 }
@@ -658,7 +682,14 @@ impl Ctx<'_> {
             label: label.clone(),
             reason,
         };
-        let (rest, x509) = X509Certificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+        // Extensions are checked for structure but their contents are not
+        // decoded: nothing here reads them, and x509-parser accepts the same
+        // certificates either way (a bad extension body only becomes a
+        // `ParsedExtension::ParseError` when decoded).
+        let (rest, x509) = X509CertificateParser::new()
+            .with_deep_parse_extensions(false)
+            .parse(der)
+            .map_err(|e| bad(e.to_string()))?;
         if !rest.is_empty() {
             return Err(bad(format!("{} bytes after the certificate", rest.len())));
         }
@@ -705,11 +736,18 @@ impl Ctx<'_> {
             }
         }
         let validity = tbs.validity();
+        let subject = tbs.subject.to_string();
+        // A root's issuer is its subject: the same bytes, the same text.
+        let issuer = if tbs.issuer.as_raw() == tbs.subject.as_raw() {
+            subject.clone()
+        } else {
+            tbs.issuer.to_string()
+        };
         Ok(Certificate {
             sha256: Sha256::digest(der).into(),
-            subject: tbs.subject.to_string(),
-            issuer: tbs.issuer.to_string(),
-            serial: tbs.raw_serial_as_string(),
+            subject,
+            issuer,
+            serial: colon_hex(tbs.raw_serial()),
             not_before: validity.not_before.timestamp(),
             not_after: validity.not_after.timestamp(),
             der: Vec::new(),
