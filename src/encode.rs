@@ -236,6 +236,12 @@ pub fn header(
 /// certificate itself.
 pub fn comment_block(cert: &Certificate) -> String {
     let mut out = String::with_capacity(256);
+    push_comment_block(&mut out, cert);
+    out
+}
+
+/// Appends [`comment_block`] to `out`.
+pub fn push_comment_block(out: &mut String, cert: &Certificate) {
     let _ = writeln!(out, "# Label: \"{}\"", comment_safe(&cert.label));
     let _ = writeln!(out, "# Subject: {}", comment_safe(&cert.subject));
     let _ = writeln!(out, "# SHA-256: {}", cert.sha256_hex());
@@ -248,15 +254,31 @@ pub fn comment_block(cert: &Certificate) -> String {
             let _ = writeln!(out, "# {what} distrust-after: {}", format_time(date));
         }
     }
-    out
 }
 
 /// A PEM block with LF line endings and 64-column base64.
-pub fn pem_block(tag: &str, der: Vec<u8>) -> String {
-    pem::encode_config(
-        &pem::Pem::new(tag, der),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
+///
+/// ```
+/// let pem = nssroots::encode::pem_block("X", &[0xff; 49]);
+/// assert!(pem.starts_with("-----BEGIN X-----\n////"));
+/// assert!(pem.ends_with("\n/w==\n-----END X-----\n"));
+/// assert_eq!(pem.lines().nth(1).map(str::len), Some(64));
+/// ```
+pub fn pem_block(tag: &str, der: &[u8]) -> String {
+    let mut out = String::with_capacity(der.len() * 4 / 3 + der.len() / 48 + 2 * tag.len() + 40);
+    push_pem_block(&mut out, tag, der);
+    out
+}
+
+/// Appends [`pem_block`] to `out`, encoding straight into it.
+pub fn push_pem_block(out: &mut String, tag: &str, der: &[u8]) {
+    use base64::Engine as _;
+    let _ = writeln!(out, "-----BEGIN {tag}-----");
+    for line in der.chunks(48) {
+        base64::engine::general_purpose::STANDARD.encode_string(line, out);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "-----END {tag}-----");
 }
 
 /// Writes the PEM bundle for `selection`. `origin` says where the input came
@@ -287,8 +309,8 @@ pub fn pem_bundle(
     ));
     for (cert, _) in &selected {
         out.push('\n');
-        out.push_str(&comment_block(cert));
-        out.push_str(&pem_block("CERTIFICATE", cert.der.clone()));
+        push_comment_block(&mut out, cert);
+        push_pem_block(&mut out, "CERTIFICATE", &cert.der);
     }
     out
 }

@@ -22,7 +22,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::openssl::{self, EKU_PURPOSES};
-use super::{SortKey, comment_block, header, ordered, pem_block};
+use super::{
+    SortKey, comment_block, header, ordered, pem_block, push_comment_block, push_pem_block,
+};
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Purpose, Store, TrustLevel};
 use crate::select::{Decision, Policy, Reason, Selection};
@@ -142,11 +144,11 @@ pub fn encode(format: Format, r: &Request<'_>) -> Result<Encoded> {
             for (cert, _) in &selected {
                 let (trusted, rejected) = purpose_trust(cert, r.policy);
                 out.push('\n');
-                out.push_str(&comment_block(cert));
+                push_comment_block(&mut out, cert);
                 out.push_str(&aux_comment(&trusted, &rejected));
                 let mut der = cert.der.clone();
                 der.extend(openssl::cert_aux(&trusted, &rejected, &cert.label));
-                out.push_str(&pem_block("TRUSTED CERTIFICATE", der));
+                push_pem_block(&mut out, "TRUSTED CERTIFICATE", &der);
             }
             Encoded::File(out.into_bytes())
         }
@@ -170,7 +172,7 @@ pub fn encode(format: Format, r: &Request<'_>) -> Result<Encoded> {
                     cert.der.clone()
                 } else {
                     let mut text = comment_block(cert);
-                    text.push_str(&pem_block("CERTIFICATE", cert.der.clone()));
+                    push_pem_block(&mut text, "CERTIFICATE", &cert.der);
                     text.into_bytes()
                 };
                 if format == Format::OpensslDir {
@@ -326,7 +328,7 @@ fn json(r: &Request<'_>, selected: &[(&Certificate, Decision)]) -> Result<String
             .iter()
             .map(|(c, d)| WithPem {
                 view: crate::inspect::certificate_view(c, d),
-                pem: pem_block("CERTIFICATE", c.der.clone()),
+                pem: pem_block("CERTIFICATE", &c.der),
             })
             .collect(),
     };

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use super::formats::{Request, purpose_trust};
 use super::openssl::{EKU_PURPOSES, eku_oid};
-use super::pem_block;
+use super::push_pem_block;
 use crate::der;
 use crate::model::{Certificate, Purpose, TrustLevel, TrustRecord};
 use crate::select::Decision;
@@ -59,7 +59,7 @@ fn extension(out: &mut String, cert: &Certificate, oid: &str, usages: &[&str]) {
         quote(cert.label.as_bytes()),
         quote(&value)
     );
-    out.push_str(&pem_block("PUBLIC KEY", spki.to_vec()));
+    push_pem_block(out, "PUBLIC KEY", spki);
 }
 
 fn certificate(out: &mut String, cert: &Certificate, trust_line: &str) {
@@ -82,7 +82,7 @@ fn certificate(out: &mut String, cert: &Certificate, trust_line: &str) {
         }
     }
     out.push_str("modifiable: false\n");
-    out.push_str(&pem_block("CERTIFICATE", cert.der.clone()));
+    push_pem_block(out, "CERTIFICATE", &cert.der);
 }
 
 fn record(out: &mut String, record: &TrustRecord) {
