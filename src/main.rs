@@ -53,22 +53,65 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Write a PEM bundle of the certificates a policy trusts.
-    Bundle(BundleArgs),
+    Bundle(Deferred<BundleArgs>),
     /// List every certificate and distrust record with the policy's decision about it.
-    List(ListArgs),
+    List(Deferred<ListArgs>),
     /// Say in words why the policy selects a certificate or leaves it out.
-    Explain(ExplainArgs),
+    Explain(Deferred<ExplainArgs>),
     /// Compare two certdata.txt files (or two PEM bundles): exit 0 when nothing differs, 1 when something does.
-    Diff(DiffArgs),
+    Diff(Deferred<DiffArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the man page (roff) on standard output.
     Man,
     /// Download certdata.txt from upstream over verified HTTPS and replace a
     /// local copy, only with a file that parses and trusts something.
-    Fetch(FetchArgs),
+    Fetch(Deferred<FetchArgs>),
     /// Report what is wrong or odd in a certdata.txt; exit 1 if anything is an error.
-    Lint(LintArgs),
+    Lint(Deferred<LintArgs>),
+}
+
+/// A subcommand's arguments, added to its `clap::Command` only when that
+/// subcommand runs, or help, completions or the man page need them
+/// ([`clap::Command::defer`]). Building every subcommand's arguments was
+/// half of clap's start-up, which is a tenth of a `bundle` run.
+#[derive(Debug)]
+struct Deferred<T>(T);
+
+impl<T> std::ops::Deref for Deferred<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|cmd| keep_about(cmd, T::augment_args))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|cmd| keep_about(cmd, T::augment_args_for_update))
+    }
+}
+
+/// `augment(cmd)`, keeping the about texts `cmd` already has (its variant's
+/// doc comment), which the arguments' own would replace when run late.
+fn keep_about(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
+    use clap::builder::Resettable;
+    let keep = |text: Option<&clap::builder::StyledStr>| {
+        text.cloned().map_or(Resettable::Reset, Resettable::Value)
+    };
+    let (about, long_about) = (keep(cmd.get_about()), keep(cmd.get_long_about()));
+    augment(cmd).about(about).long_about(long_about)
 }
 
 /// Where to fetch certdata.txt from, and how.
