@@ -807,6 +807,23 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(u8::from(report.errors() > 0)))
 }
 
+/// The error and its causes, each cause once: the library's errors already
+/// quote their source in their own message (for callers that print them
+/// with `{}`), which anyhow's `{:#}` would repeat.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let ui = Ui {
@@ -827,7 +844,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let style = Style::new(colors_allowed() && std::io::stderr().is_terminal());
-            eprintln!("nssroots: {} {e:#}", style.red("error:"));
+            eprintln!("nssroots: {} {}", style.red("error:"), error_chain(&e));
             ExitCode::from(2)
         }
     }

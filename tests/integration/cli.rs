@@ -230,6 +230,12 @@ fn usage_errors_exit_2() {
     }
     let o = run(&["bundle", "--at", "yesterday"]);
     assert!(stderr(&o).contains("RFC 3339"));
+    // The cause is named once, not once by the error and again by the chain.
+    let o = run(&["bundle", "--input", "/nonexistent/certdata.txt"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "nssroots: error: reading /nonexistent/certdata.txt: No such file or directory (os error 2)"
+    );
 }
 
 #[test]
