@@ -617,6 +617,10 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
     } else {
         (source.load(options.max_input)?, source.origin())
     };
+    // The store and the output live until the process exits: freeing them
+    // one allocation at a time costs more than the exit does (about 0.1 ms
+    // of a 4 ms run on NSS 3.123).
+    let store = std::mem::ManuallyDrop::new(store);
     let password = match &args.java_password_file {
         Some(path) => Some(read_password(path)?),
         None => None,
@@ -629,12 +633,13 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
         args.format,
         password.as_deref(),
     )?;
+    let encoded = std::mem::ManuallyDrop::new(encoded);
     ui.print_warnings(&store.source_name, &store.warnings);
     if count == 0 {
         ui.warn("the bundle is empty (--allow-empty)");
     }
     let path = PathBuf::from(&args.output);
-    let outcome = match &encoded {
+    let outcome = match &*encoded {
         Encoded::Directory(entries) => {
             if args.output == "-" {
                 bail!(
@@ -697,7 +702,7 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
         Some(CheckOutcome::Differs) => {
-            match &encoded {
+            match &*encoded {
                 Encoded::File(bytes) => report_difference(&path, bytes),
                 Encoded::Directory(_) => eprintln!(
                     "nssroots: {} differs from the directory that would be written",

@@ -924,6 +924,7 @@ impl Part {
 
     /// Inserts the objects and warnings into `builder`; then the error, if any.
     fn insert_into(self, builder: &mut StoreBuilder<'_>) -> Result<()> {
+        builder.reserve(self.objects.len());
         builder.warnings.extend(self.warnings);
         for obj in self.objects {
             builder.insert(obj)?;
@@ -1052,6 +1053,16 @@ impl<'n> StoreBuilder<'n> {
             by_issuer_serial: HashMap::new(),
             trust: Vec::new(),
         }
+    }
+
+    /// Room for `n` more objects of either kind, so that inserting a part's
+    /// objects does not grow (and copy) the tables and vectors step by step.
+    fn reserve(&mut self, n: usize) {
+        self.certificates.reserve(n / 2 + 1);
+        self.digests.reserve(n / 2 + 1);
+        self.trust.reserve(n / 2 + 1);
+        self.by_sha256.reserve(n / 2 + 1);
+        self.by_issuer_serial.reserve(n / 2 + 1);
     }
 
     /// Models one object: a certificate, a trust record, or the root list
