@@ -922,6 +922,21 @@ impl Part {
         part
     }
 
+    /// Moves every line number of the objects and warnings `by` lines on:
+    /// for a part parsed as if the input began where it begins.
+    fn shift_lines(&mut self, by: usize) {
+        for obj in &mut self.objects {
+            match obj {
+                Modelled::Certificate(cert, _) => cert.line += by,
+                Modelled::Trust(record) => record.line += by,
+                Modelled::Ignored => {}
+            }
+        }
+        for w in &mut self.warnings {
+            w.line += by;
+        }
+    }
+
     /// Inserts the objects and warnings into `builder`; then the error, if any.
     fn insert_into(self, builder: &mut StoreBuilder<'_>) -> Result<()> {
         builder.reserve(self.objects.len());
@@ -1483,6 +1498,17 @@ mod tests {
             from_file(second.as_bytes()).unwrap_err().to_string(),
             expected
         );
+        // Warnings in both halves keep their lines (the second half's are
+        // counted from the cut, then moved on).
+        let odd = "CKA_TRUST_STEP_UP_APPROVED CK_BBOOL CK_FALSE\n";
+        let steps: Vec<usize> = text.match_indices(odd).map(|(i, _)| i).collect();
+        let mut warned = text.to_owned();
+        for &at in [steps[2], steps[steps.len() - 3]].iter().rev() {
+            warned.insert_str(at, "CKA_TRUST_ODD CK_TRUST CKT_NSS_TRUSTED_DELEGATOR\n");
+        }
+        let one = single_pass(warned.as_bytes()).unwrap();
+        assert_eq!(one.warnings.len(), 2, "{:?}", one.warnings);
+        assert_eq!(from_file(warned.as_bytes()).unwrap(), one);
         // A header longer than half the file: the cut falls before BEGINDATA.
         let long = format!("{}{text}", "# padding\n".repeat(200_000));
         assert_eq!(

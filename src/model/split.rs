@@ -9,11 +9,14 @@
 //! those of one pass.
 //!
 //! The second half is parsed from the state the first half must end in
-//! (past `BEGINDATA`, the first line's line ending, the line count before
-//! the cut, which the calling thread counts first). When the first half does
-//! not end in that state, or the second half meets an error, the second half
-//! is parsed again from the first half's real final state: results and error
-//! messages are exactly those of one pass (the tests in `model` compare).
+//! (past `BEGINDATA`, the first line's line ending), its lines counted from
+//! the cut; its objects and warnings are moved on by the first half's line
+//! count when they are inserted. (Counting the lines before the cut first
+//! meant reading half the file before the second half could start.) When
+//! the first half does not end in that state, or the second half meets an
+//! error, the second half is parsed again from the first half's real final
+//! state: results and error messages are exactly those of one pass (the
+//! tests in `model` compare).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -84,55 +87,37 @@ fn half<'n>(
 struct Plan {
     /// Offset of the cut (the start of a `CKA_CLASS` line).
     cut: u64,
-    /// Lines before the cut.
-    lines: usize,
     /// Whether the first line ends in CRLF.
     crlf: bool,
     /// The line after the cut.
     next_line: Vec<u8>,
 }
 
-/// The plan: `None` when there is no cut near the middle.
+/// The plan: `None` when there is no cut near the middle, or no line ends
+/// in the first [`READ_CHUNK`].
 fn plan(path: &Path, size: u64) -> std::io::Result<Option<Plan>> {
     let mut f = File::open(path)?;
-    let mid = size / 2;
-    f.seek(SeekFrom::Start(mid))?;
     let mut window = Vec::with_capacity(READ_CHUNK);
     f.by_ref()
         .take(READ_CHUNK as u64)
         .read_to_end(&mut window)?;
+    let Some(eol) = memchr::memchr(b'\n', &window) else {
+        return Ok(None);
+    };
+    let crlf = eol > 0 && window.get(eol - 1) == Some(&b'\r');
+    let mid = size / 2;
+    f.seek(SeekFrom::Start(mid))?;
+    window.clear();
+    f.take(READ_CHUNK as u64).read_to_end(&mut window)?;
     // The first line that starts an object: `CKA_CLASS` and a blank.
     let Some(pos) = memchr::memmem::find_iter(&window, b"\nCKA_CLASS")
         .find(|&p| matches!(window.get(p + 10), Some(b' ' | b'\t')))
     else {
         return Ok(None);
     };
-    let cut = mid + pos as u64 + 1;
     let next_line = crate::parse::first_line(window.get(pos + 1..).unwrap_or_default()).to_vec();
-    // Lines before the cut, and the first line's ending.
-    f.seek(SeekFrom::Start(0))?;
-    let mut lines = 0usize;
-    let mut crlf = None;
-    let mut buf = vec![0u8; READ_CHUNK];
-    let mut left = cut;
-    while left > 0 {
-        let want = usize::try_from(left.min(READ_CHUNK as u64)).unwrap_or(READ_CHUNK);
-        let n = f.read(buf.get_mut(..want).unwrap_or_default())?;
-        if n == 0 {
-            return Ok(None);
-        }
-        let chunk = buf.get(..n).unwrap_or_default();
-        if crlf.is_none() {
-            if let Some(p) = memchr::memchr(b'\n', chunk) {
-                crlf = Some(p > 0 && chunk.get(p - 1) == Some(&b'\r'));
-            }
-        }
-        lines += memchr::memchr_iter(b'\n', chunk).count();
-        left -= n as u64;
-    }
-    Ok(crlf.map(|crlf| Plan {
-        cut,
-        lines,
+    Ok(Some(Plan {
+        cut: mid + pos as u64 + 1,
         crlf,
         next_line,
     }))
@@ -187,7 +172,6 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     };
     let Some(Plan {
         cut,
-        lines,
         crlf,
         next_line,
     }) = plan
@@ -196,7 +180,9 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     };
     let mut builder = StoreBuilder::new(source_name);
     let ctx = builder.ctx;
-    let second_parser = Parser::resume(source_name, lines, crlf);
+    // Counted from the cut: its line numbers are moved on by the first
+    // half's count when it is inserted.
+    let second_parser = Parser::resume(source_name, 0, crlf);
     let (first, second, sha) = std::thread::scope(|scope| {
         let first = scope.spawn(|| {
             half(
@@ -216,13 +202,13 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
         first.map_err(|_| stopped(source_name))?,
         second.map_err(|_| stopped(source_name))?,
     );
-    let consistent = first.parser.in_data()
-        && first.parser.crlf() == Some(crlf)
-        && first.parser.line_no() == lines;
+    let consistent = first.parser.in_data() && first.parser.crlf() == Some(crlf);
     let mut parser = first.parser;
     first.part.insert_into(&mut builder)?;
     if consistent && second.part.error.is_none() {
-        second.part.insert_into(&mut builder)?;
+        let mut part = second.part;
+        part.shift_lines(parser.line_no());
+        part.insert_into(&mut builder)?;
     } else {
         // Parse the second half again from where the first really ended.
         let mut f = File::open(path).map_err(io)?;
