@@ -1299,9 +1299,9 @@ impl Store {
     }
 
     /// Reads, parses and models the certdata.txt file at `path` (named
-    /// `source_name` in messages): a file of 256 KiB or more in two halves on
-    /// two threads while this one hashes it, a smaller one as
-    /// [`Store::from_reader`] does. The result, warnings and errors are those
+    /// `source_name` in messages): a file of 256 KiB or more in parts on
+    /// worker threads (one per CPU, at most four) that also hash it, a
+    /// smaller one as [`Store::from_reader`] does. The result, warnings and errors are those
     /// of a single pass. Fails when the file is larger than `max` bytes.
     ///
     /// ```
@@ -1455,7 +1455,7 @@ mod tests {
         }
     }
 
-    /// Loads `data` from a file, in halves when it is large enough.
+    /// Loads `data` from a file, in parts when it is large enough.
     fn from_file(data: &[u8]) -> Result<Store> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("certdata.txt");
@@ -1464,7 +1464,7 @@ mod tests {
     }
 
     #[test]
-    fn files_in_halves_equal_one_pass() {
+    fn files_in_parts_equal_one_pass() {
         let data = crate::snapshot::CERTDATA;
         assert_eq!(from_file(data).unwrap(), single_pass(data).unwrap());
         let crlf = String::from_utf8_lossy(data).replace('\n', "\r\n");
@@ -1472,14 +1472,16 @@ mod tests {
             from_file(crlf.as_bytes()).unwrap(),
             single_pass(crlf.as_bytes()).unwrap()
         );
-        // Errors in the first half, near the cut and in the second half.
+        // Errors in the first part, near the cuts and in the later parts.
         let text = std::str::from_utf8(data).unwrap();
         let ends: Vec<usize> = text.match_indices("\nEND\n").map(|(i, _)| i).collect();
         for k in [
             3,
+            ends.len() / 4,
             ends.len() / 2 - 1,
             ends.len() / 2,
             ends.len() / 2 + 1,
+            ends.len() * 3 / 4,
             ends.len() - 2,
         ] {
             let bad = format!("{}{}", &text[..ends[k]], &text[ends[k] + 4..]);
@@ -1498,8 +1500,8 @@ mod tests {
             from_file(second.as_bytes()).unwrap_err().to_string(),
             expected
         );
-        // Warnings in both halves keep their lines (the second half's are
-        // counted from the cut, then moved on).
+        // Warnings in the first and last parts keep their lines (the last
+        // part's are counted from its start, then moved on).
         let odd = "CKA_TRUST_STEP_UP_APPROVED CK_BBOOL CK_FALSE\n";
         let steps: Vec<usize> = text.match_indices(odd).map(|(i, _)| i).collect();
         let mut warned = text.to_owned();
@@ -1509,7 +1511,7 @@ mod tests {
         let one = single_pass(warned.as_bytes()).unwrap();
         assert_eq!(one.warnings.len(), 2, "{:?}", one.warnings);
         assert_eq!(from_file(warned.as_bytes()).unwrap(), one);
-        // A header longer than half the file: the cut falls before BEGINDATA.
+        // A header longer than half the file: cuts fall before BEGINDATA.
         let long = format!("{}{text}", "# padding\n".repeat(200_000));
         assert_eq!(
             from_file(long.as_bytes()).unwrap(),
