@@ -67,7 +67,7 @@ impl Source {
     }
 
     /// Reads, parses and models the input, failing if it is larger than `max`
-    /// bytes. Files are read in two halves at once ([`Store::from_file`]),
+    /// bytes. Files are read in parts at once ([`Store::from_file`]),
     /// standard input a piece at a time ([`Store::from_reader`]); the embedded
     /// snapshot is parsed in place.
     pub fn load(&self, max: u64) -> Result<Store> {
