@@ -424,6 +424,64 @@ fn push_hex(s: &mut String, b: u8) {
     s.push(char::from(DIGITS[usize::from(b & 15)]));
 }
 
+/// The text of a distinguished name exactly as x509-parser's `Display` for
+/// `X509Name` writes it (`C=US, O=Example, CN=Root`), written directly for
+/// the usual names: every attribute one of the eight that x509-parser
+/// abbreviates, with a value of a UTF-8-compatible string type. Any other
+/// name is left to `Display`, which looks its attribute types up in
+/// x509-parser's OID registry (built on first use) and formats each
+/// attribute into a string of its own.
+pub(crate) fn name_text(name: &x509_parser::x509::X509Name<'_>) -> String {
+    use x509_parser::der_parser::asn1_rs::Tag;
+    use x509_parser::oid_registry as oids;
+    const ABBREVIATIONS: [(&x509_parser::der_parser::oid::Oid<'static>, &str); 8] = [
+        (&oids::OID_X509_COMMON_NAME, "CN"),
+        (&oids::OID_X509_COUNTRY_NAME, "C"),
+        (&oids::OID_X509_LOCALITY_NAME, "L"),
+        (&oids::OID_X509_STATE_OR_PROVINCE_NAME, "ST"),
+        (&oids::OID_X509_ORGANIZATION_NAME, "O"),
+        (&oids::OID_X509_ORGANIZATIONAL_UNIT, "OU"),
+        (&oids::OID_DOMAIN_COMPONENT, "DC"),
+        (&oids::OID_PKCS9_EMAIL_ADDRESS, "Email"),
+    ];
+    let mut out = String::with_capacity(name.as_raw().len());
+    for rdn in name.iter() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        for (i, attr) in rdn.iter().enumerate() {
+            let abbrev = ABBREVIATIONS
+                .iter()
+                .find(|(oid, _)| *oid == attr.attr_type())
+                .map(|(_, a)| *a);
+            let value = attr.attr_value();
+            let text = match value.tag() {
+                Tag::NumericString
+                | Tag::VisibleString
+                | Tag::PrintableString
+                | Tag::GeneralString
+                | Tag::ObjectDescriptor
+                | Tag::GraphicString
+                | Tag::T61String
+                | Tag::VideotexString
+                | Tag::Utf8String
+                | Tag::Ia5String => std::str::from_utf8(value.as_bytes()).ok(),
+                _ => None,
+            };
+            let (Some(abbrev), Some(text)) = (abbrev, text) else {
+                return name.to_string();
+            };
+            if i > 0 {
+                out.push_str(" + ");
+            }
+            out.push_str(abbrev);
+            out.push('=');
+            out.push_str(text);
+        }
+    }
+    out
+}
+
 /// Lowercase hex with a colon between bytes (`01:02:ff`), as serial numbers
 /// are printed.
 ///
@@ -736,12 +794,12 @@ impl Ctx<'_> {
             }
         }
         let validity = tbs.validity();
-        let subject = tbs.subject.to_string();
+        let subject = name_text(&tbs.subject);
         // A root's issuer is its subject: the same bytes, the same text.
         let issuer = if tbs.issuer.as_raw() == tbs.subject.as_raw() {
             subject.clone()
         } else {
-            tbs.issuer.to_string()
+            name_text(&tbs.issuer)
         };
         Ok(Certificate {
             sha256: Sha256::digest(der).into(),
@@ -1351,6 +1409,60 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_text_writes_what_x509_parser_displays() {
+        use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+        let store = Store::from_bytes(crate::snapshot::CERTDATA, "certdata.txt").unwrap();
+        for cert in &store.certificates {
+            let (_, x509) = X509Certificate::from_der(&cert.der).unwrap();
+            for name in [x509.subject(), x509.issuer()] {
+                assert_eq!(name_text(name), name.to_string());
+            }
+        }
+        // DER of a Name from (OID content, value tag, value) per RDN.
+        fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+            let mut v = vec![tag, u8::try_from(content.len()).unwrap()];
+            v.extend_from_slice(content);
+            v
+        }
+        /// An attribute: its OID's content octets, its value's tag and content.
+        type Attr<'a> = (&'a [u8], u8, &'a [u8]);
+        let name = |rdns: &[&[Attr<'_>]]| {
+            let mut seq = Vec::new();
+            for rdn in rdns {
+                let mut set = Vec::new();
+                for (oid, tag, value) in rdn.iter() {
+                    set.extend(tlv(0x30, &[tlv(0x06, oid), tlv(*tag, value)].concat()));
+                }
+                seq.extend(tlv(0x31, &set));
+            }
+            tlv(0x30, &seq)
+        };
+        const CN: &[u8] = &[0x55, 0x04, 0x03];
+        const O: &[u8] = &[0x55, 0x04, 0x0a];
+        const SERIAL: &[u8] = &[0x55, 0x04, 0x05];
+        for der in [
+            // Written here: two RDNs, a multi-valued one.
+            name(&[
+                &[(O, 0x13, b"Example")],
+                &[(CN, 0x0c, b"Root"), (O, 0x16, b"x")],
+            ]),
+            // Left to Display: an attribute x509-parser does not abbreviate,
+            // a BMPString, an OCTET STRING value, bytes that are not UTF-8.
+            name(&[&[(SERIAL, 0x13, b"42")], &[(CN, 0x0c, b"Root")]]),
+            name(&[&[(CN, 0x1e, &[0, b'R', 0, b'o'])]]),
+            name(&[&[(CN, 0x04, &[1, 2])]]),
+            name(&[&[(CN, 0x0c, &[0xff])]]),
+            name(&[]),
+        ] {
+            let (_, parsed) = X509Name::from_der(&der).unwrap();
+            assert_eq!(name_text(&parsed), parsed.to_string(), "{der:02x?}");
+        }
+        let der = name(&[&[(CN, 0x0c, b"a"), (O, 0x0c, b"b")]]);
+        let (_, multi) = X509Name::from_der(&der).unwrap();
+        assert_eq!(name_text(&multi), "CN=a + O=b");
+    }
 
     /// A reader that hands out at most `step` bytes per call, to put piece
     /// boundaries everywhere.
