@@ -1632,6 +1632,51 @@ mod tests {
     }
 
     #[test]
+    fn files_in_parts_equal_one_pass_after_random_line_edits() {
+        // Deterministic pseudo-random edits anywhere in the file: delete a
+        // line, repeat one, or put one line where another was. Each result
+        // (store or error message) must be the one pass's.
+        let text = std::str::from_utf8(crate::snapshot::CERTDATA).unwrap();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |below: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % below as u64).unwrap()
+        };
+        let mut outcomes = [0usize; 2];
+        for _ in 0..40 {
+            let mut edited = lines.clone();
+            for _ in 0..1 + next(3) {
+                let (i, j) = (next(edited.len()), next(edited.len()));
+                match next(3) {
+                    0 => {
+                        edited.remove(i);
+                    }
+                    1 => edited.insert(i, edited[j]),
+                    _ => edited[i] = edited[j],
+                }
+            }
+            let data = edited.concat();
+            let (one, parts) = (single_pass(data.as_bytes()), from_file(data.as_bytes()));
+            match (one, parts) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b);
+                    outcomes[0] += 1;
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string());
+                    outcomes[1] += 1;
+                }
+                (a, b) => panic!("one pass {:?}, in parts {:?}", a.err(), b.err()),
+            }
+        }
+        // Both kinds of outcome were compared.
+        assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+    }
+
+    #[test]
     fn streaming_enforces_the_size_limit() {
         let data = crate::snapshot::CERTDATA;
         let e = Store::from_reader(data, "x", 100_000).unwrap_err();
