@@ -617,6 +617,10 @@ pub struct Parser<'n> {
     begindata_line: usize,
     cvs_id: Option<String>,
     crlf: Option<bool>,
+    /// Where MULTILINE_OCTAL values are decoded, kept between values so that
+    /// it grows only to the largest one; each value is copied out at `END`
+    /// into a vector of its exact size.
+    scratch: Vec<u8>,
 }
 
 /// The first line of `text`, without its line feed: all of a piece's `next`
@@ -653,6 +657,7 @@ impl<'n> Parser<'n> {
             in_data: false,
             begindata_line: 0,
             cvs_id: None,
+            scratch: Vec::new(),
             crlf: None,
         }
     }
@@ -679,6 +684,7 @@ impl<'n> Parser<'n> {
             in_data: self.in_data,
             begindata_line: self.begindata_line,
             cvs_id: None,
+            scratch: Vec::new(),
             crlf: self.crlf,
         }
     }
@@ -695,6 +701,7 @@ impl<'n> Parser<'n> {
             in_data: true,
             begindata_line: 0,
             cvs_id: None,
+            scratch: Vec::new(),
             crlf: Some(crlf),
         }
     }
@@ -805,19 +812,20 @@ impl<'n> Parser<'n> {
                     Some(_) => {}
                 }
             }
-            let body_start = next_start;
             start = next_start;
 
             if let Some((attr, attr_line, buf)) = octal.as_mut() {
                 // Not a plain body line (the fast path above took those).
                 let trimmed = line.trim();
                 if trimmed == "END" {
-                    let (attr, attr_line, buf) = (*attr, *attr_line, std::mem::take(buf));
+                    let (attr, attr_line, value) = (*attr, *attr_line, buf.to_vec());
+                    buf.clear();
+                    self.scratch = std::mem::take(buf);
                     octal = None;
                     push_attribute(
                         &mut current,
                         attr,
-                        Value::Octal(buf),
+                        Value::Octal(value),
                         attr_line,
                         source_name,
                     )?;
@@ -876,12 +884,7 @@ impl<'n> Parser<'n> {
                     if current.is_none() {
                         return Err(outside_object(source_name, line_no, name));
                     }
-                    // Size the buffer once: the body up to END holds at most a
-                    // byte per four characters.
-                    let body = bytes.get(body_start..).unwrap_or_default();
-                    let body_len = memchr::memmem::find(body, b"\nEND").unwrap_or(0);
-                    let capacity = (body_len / 4 + 1).min(MAX_ATTRIBUTE_SIZE + 1);
-                    octal = Some((name, line_no, Vec::with_capacity(capacity)));
+                    octal = Some((name, line_no, std::mem::take(&mut self.scratch)));
                 }
                 Parsed::Value(name, value) => {
                     if name == "CKA_CLASS" {
