@@ -813,13 +813,13 @@ fn run_lint(args: &LintArgs) -> Result<ExitCode> {
 }
 
 /// The error and its causes, each cause once: the library's errors already
-/// quote their source in their own message (for callers that print them
+/// end their message with their source's (for callers that print them
 /// with `{}`), which anyhow's `{:#}` would repeat.
 fn error_chain(e: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in e.chain() {
         let cause = cause.to_string();
-        if !text.contains(&cause) {
+        if !text.ends_with(&cause) {
             if !text.is_empty() {
                 text.push_str(": ");
             }
