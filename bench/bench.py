@@ -7,7 +7,10 @@ command's peak RSS (from `/usr/bin/time -f %M`, in separate runs: the rusage
 Python's own wait4 reports counts the forked Python's memory too). Then checks
 linear growth: the newest file's objects repeated 10x and 100x.
 
-Usage: bench/bench.py [--runs N] [--binary PATH] [CERTDATA]
+Usage: bench/bench.py [--runs N] [--binary PATH] [--against PATH] [CERTDATA]
+--against PATH times a second nssroots binary in the same interleaved runs
+(say, one built from an older commit): on a shared VM, sha256sum's time moves
+from hour to hour, so two binaries are best compared in one run.
 No timed assertions: this is a report, not a test.
 """
 import argparse
@@ -67,15 +70,29 @@ def repeated(path, times, out_dir):
     return out
 
 
-def bench(binary, path, runs):
-    nss = [binary, "bundle", "-q", "--input", path, "--at", AT, "--max-input-size", str(1 << 31)]
+def bundle_argv(binary, path):
+    return [binary, "bundle", "-q", "--input", path, "--at", AT, "--max-input-size", str(1 << 31)]
+
+
+def bench(binary, path, runs, against=None):
+    """Medians of nssroots and sha256sum (and of `against`, if given) over
+    `runs` interleaved runs, then both peak RSS figures."""
+    nss = bundle_argv(binary, path)
     sha = ["sha256sum", path]
+    other = bundle_argv(against, path) if against else None
     run_once(nss), run_once(sha)  # warm the page cache and the binary
-    t_nss, t_sha = [], []
+    if other:
+        run_once(other)
+    t_nss, t_sha, t_other = [], [], []
     for _ in range(runs):
         t_nss.append(run_once(nss))
         t_sha.append(run_once(sha))
-    return statistics.median(t_nss), statistics.median(t_sha), peak_rss_kib(nss), peak_rss_kib(sha)
+        if other:
+            t_other.append(run_once(other))
+    result = (statistics.median(t_nss), statistics.median(t_sha), peak_rss_kib(nss), peak_rss_kib(sha))
+    if other:
+        return result + (statistics.median(t_other),)
+    return result
 
 
 def mib(kib):
@@ -86,6 +103,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "nssroots"))
+    ap.add_argument("--against", help="a second nssroots binary to time in the same runs")
     ap.add_argument("certdata", nargs="?")
     args = ap.parse_args()
     if not os.path.exists(args.binary):
@@ -93,10 +111,13 @@ def main():
     path = args.certdata or newest_certdata()
     size = os.path.getsize(path)
     print(f"file: {os.path.relpath(path)} ({size} bytes), {args.runs} interleaved runs each, reference time {AT}")
-    m_nss, m_sha, rss_nss, rss_sha = bench(args.binary, path, args.runs)
+    m_nss, m_sha, rss_nss, rss_sha, *m_other = bench(args.binary, path, args.runs, args.against)
     print(f"{'command':<28}{'median wall':>14}{'peak RSS':>14}")
     print(f"{'nssroots bundle --input':<28}{m_nss * 1000:>11.2f} ms{mib(rss_nss):>10.2f} MiB")
     print(f"{'sha256sum':<28}{m_sha * 1000:>11.2f} ms{mib(rss_sha):>10.2f} MiB")
+    if m_other:
+        print(f"{'--against binary':<28}{m_other[0] * 1000:>11.2f} ms"
+              f"   (this binary / it: {m_nss / m_other[0]:.3f}, it / sha256sum: {m_other[0] / m_sha:.3f})")
     print(f"ratio nssroots/sha256sum: {m_nss / m_sha:.3f} (target <= 0.6)")
     print(f"nssroots peak RSS: {mib(rss_nss):.2f} MiB (target <= 6 MiB)")
 
