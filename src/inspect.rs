@@ -203,19 +203,13 @@ pub struct Listing {
 /// The issuer name DER of a trust record as text.
 pub fn name_text(der: &[u8]) -> String {
     match X509Name::from_der(der) {
-        Ok(([], name)) => name.to_string(),
+        Ok(([], name)) => crate::model::format_name(&name),
         _ => to_hex(der),
     }
 }
 
 /// Content octets as colon-separated lowercase hex (`00:a1:ff`).
-pub fn colon_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
+pub use crate::model::colon_hex;
 
 /// The view of one certificate and its decision.
 pub fn certificate_view(cert: &Certificate, d: &Decision) -> CertificateView {
