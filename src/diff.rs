@@ -183,8 +183,9 @@ pub fn parse_pem_bundle(bytes: &[u8], name: &str) -> Result<Vec<PemCertificate>>
                         .into_contents();
                     let (_, x509) =
                         X509Certificate::from_der(&der).map_err(|e| bad(e.to_string()))?;
-                    let subject = x509.subject();
-                    let cn = subject
+                    let subject = crate::model::format_name(x509.subject());
+                    let cn = x509
+                        .subject()
                         .iter_common_name()
                         .next()
                         .and_then(|cn| cn.as_str().ok())
@@ -194,9 +195,9 @@ pub fn parse_pem_bundle(bytes: &[u8], name: &str) -> Result<Vec<PemCertificate>>
                         out.push(PemCertificate {
                             label: preamble_label(&preamble)
                                 .or(cn)
-                                .unwrap_or_else(|| subject.to_string()),
+                                .unwrap_or_else(|| subject.clone()),
                             sha256,
-                            subject: subject.to_string(),
+                            subject,
                             not_before: x509.validity().not_before.timestamp(),
                             not_after: x509.validity().not_after.timestamp(),
                         });

@@ -431,7 +431,7 @@ fn push_hex(s: &mut String, b: u8) {
 /// name is left to `Display`, which looks its attribute types up in
 /// x509-parser's OID registry (built on first use) and formats each
 /// attribute into a string of its own.
-pub(crate) fn name_text(name: &x509_parser::x509::X509Name<'_>) -> String {
+pub(crate) fn format_name(name: &x509_parser::x509::X509Name<'_>) -> String {
     use x509_parser::der_parser::asn1_rs::Tag;
     use x509_parser::oid_registry as oids;
     const ABBREVIATIONS: [(&x509_parser::der_parser::oid::Oid<'static>, &str); 8] = [
@@ -794,12 +794,12 @@ impl Ctx<'_> {
             }
         }
         let validity = tbs.validity();
-        let subject = name_text(&tbs.subject);
+        let subject = format_name(&tbs.subject);
         // A root's issuer is its subject: the same bytes, the same text.
         let issuer = if tbs.issuer.as_raw() == tbs.subject.as_raw() {
             subject.clone()
         } else {
-            name_text(&tbs.issuer)
+            format_name(&tbs.issuer)
         };
         Ok(Certificate {
             sha256: Sha256::digest(der).into(),
@@ -1412,13 +1412,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn name_text_writes_what_x509_parser_displays() {
+    fn format_name_writes_what_x509_parser_displays() {
         use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
         let store = Store::from_bytes(crate::snapshot::CERTDATA, "certdata.txt").unwrap();
         for cert in &store.certificates {
             let (_, x509) = X509Certificate::from_der(&cert.der).unwrap();
             for name in [x509.subject(), x509.issuer()] {
-                assert_eq!(name_text(name), name.to_string());
+                assert_eq!(format_name(name), name.to_string());
             }
         }
         // DER of a Name from (OID content, value tag, value) per RDN.
@@ -1458,11 +1458,11 @@ mod tests {
             name(&[]),
         ] {
             let (_, parsed) = X509Name::from_der(&der).unwrap();
-            assert_eq!(name_text(&parsed), parsed.to_string(), "{der:02x?}");
+            assert_eq!(format_name(&parsed), parsed.to_string(), "{der:02x?}");
         }
         let der = name(&[&[(CN, 0x0c, b"a"), (O, 0x0c, b"b")]]);
         let (_, multi) = X509Name::from_der(&der).unwrap();
-        assert_eq!(name_text(&multi), "CN=a + O=b");
+        assert_eq!(format_name(&multi), "CN=a + O=b");
     }
 
     /// A reader that hands out at most `step` bytes per call, to put piece
