@@ -151,18 +151,18 @@ fn parse_part<'n>(path: &Path, plan: &Plan, k: usize, ctx: Ctx<'n>) -> Parsed<'n
     };
     let after = plan.next_lines.get(k).map(Vec::as_slice);
     let part = Part::model(ctx, |emit| {
-        let io = |e| Error::io("reading", ctx.source_name, e);
-        let mut f = File::open(path).map_err(io)?;
-        f.seek(SeekFrom::Start(start)).map_err(io)?;
-        stream(
-            &mut f.take(end - start),
-            &mut parser,
-            after,
-            ctx.source_name,
-            emit,
-        )
+        let reader = &mut range(path, start, end, ctx.source_name)?;
+        stream(reader, &mut parser, after, ctx.source_name, emit)
     });
     Parsed { part, parser }
+}
+
+/// The bytes `start..end` of the file at `path`, to read.
+fn range(path: &Path, start: u64, end: u64, source_name: &str) -> Result<std::io::Take<File>> {
+    let io = |e| Error::io("reading", source_name, e);
+    let mut f = File::open(path).map_err(io)?;
+    f.seek(SeekFrom::Start(start)).map_err(io)?;
+    Ok(f.take(end.saturating_sub(start)))
 }
 
 /// Takes jobs until there are none left: job 0 hashes the file, job `k`
@@ -252,17 +252,18 @@ fn merge(
     builder: &mut StoreBuilder<'_>,
 ) -> Result<()> {
     let source_name = builder.ctx.source_name;
-    let io = |e| Error::io("reading", source_name, e);
     let mut parts = parts.into_iter();
     let Some(Some(first)) = parts.next() else {
         return Err(stopped(source_name));
     };
     let parser = first.parser;
     first.part.insert_into(builder)?;
+    // The later parts were parsed as if the first ended past BEGINDATA,
+    // with the plan's line ending.
+    let consistent = parser.in_data() && parser.crlf() == Some(plan.crlf);
     // Lines before the part being inserted.
     let mut lines = parser.line_no();
     for (k, p) in parts.enumerate() {
-        let consistent = parser.in_data() && parser.crlf() == Some(plan.crlf);
         match p {
             Some(Parsed {
                 mut part,
@@ -275,9 +276,7 @@ fn merge(
             _ => {
                 let start = plan.bounds.get(k + 1).copied().unwrap_or(size);
                 let mut rest = parser.fork(lines);
-                let mut f = File::open(path).map_err(io)?;
-                f.seek(SeekFrom::Start(start)).map_err(io)?;
-                let reader = &mut f.take(size - start);
+                let reader = &mut range(path, start, size, source_name)?;
                 stream(reader, &mut rest, None, source_name, &mut |obj| {
                     builder.add(obj)
                 })?;
@@ -294,9 +293,7 @@ fn merge(
 /// 3.123), and one buffer of that size is a few pages more.
 fn hash(path: &Path, size: u64, source_name: &str) -> Result<[u8; 32]> {
     let mut hasher = Sha256::new();
-    let mut f = File::open(path)
-        .map_err(|e| Error::io("reading", source_name, e))?
-        .take(size);
+    let mut f = range(path, 0, size, source_name)?;
     let mut buf = vec![0u8; READ_CHUNK * 4];
     let mut total = 0u64;
     loop {
