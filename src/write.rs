@@ -22,9 +22,61 @@ use std::path::Path;
 use crate::encode::formats::Entry;
 use crate::error::{Error, Result};
 
+/// How many symbolic links [`write_atomic`] follows before it gives up.
+const MAX_LINKS: usize = 40;
+
 /// Writes `bytes` to `path` atomically (temporary file in the same directory,
 /// then rename). A new file gets mode 0644; a replaced file keeps its mode.
+///
+/// A symbolic link is followed: the file it points to is replaced and the
+/// link stays. A path that exists and is neither a regular file nor a
+/// directory (`/dev/null`, `/dev/stdout`, a FIFO) is a stream, not a file to
+/// replace: the bytes are written to it as they are. A directory is an error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // Asked through the links (a link in /proc, like /dev/stdout's, need
+    // not name a path at all).
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => write_stream(path, bytes),
+        _ => replace_file(&resolve_links(path)?, bytes),
+    }
+}
+
+/// `path` with symbolic links followed to the path they end at, which
+/// need not exist yet: outputs replace what a link points to, not the link.
+fn resolve_links(path: &Path) -> Result<std::path::PathBuf> {
+    let mut target = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&target)
+                    .map_err(|e| Error::io("reading the link", &target, e))?;
+                target = match target.parent() {
+                    Some(dir) => dir.join(to),
+                    None => to,
+                };
+            }
+            _ => return Ok(target),
+        }
+    }
+    Err(Error::io(
+        "writing",
+        path,
+        std::io::Error::other(format!("more than {MAX_LINKS} symbolic links")),
+    ))
+}
+
+/// Writes `bytes` to a device or FIFO that exists: no temporary file, no rename.
+fn write_stream(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+        .map_err(|e| Error::io("writing", path, e))
+}
+
+/// The temporary file and rename of [`write_atomic`], for a regular file
+/// or a path that does not exist yet.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -100,8 +152,10 @@ pub fn check(path: &Path, bytes: &[u8]) -> Result<CheckOutcome> {
 /// beside `path`, then swapped into place (the old directory renamed aside,
 /// the new one renamed to `path`, the old one removed). On any error before
 /// the swap the old directory is untouched; if the second rename fails, the
-/// old directory is renamed back. `path` must not be a file.
+/// old directory is renamed back. `path` must not be a file. A symbolic
+/// link is followed: the directory it points to is swapped, the link stays.
 pub fn write_dir_atomic(path: &Path, entries: &[Entry]) -> Result<()> {
+    let path = &resolve_links(path)?;
     let parent = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -253,6 +307,90 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let target = dir.path().join("real/ca.pem");
+        std::fs::write(&target, b"old").unwrap();
+        let link = dir.path().join("ca.pem");
+        std::os::unix::fs::symlink("real/ca.pem", &link).unwrap();
+        let link2 = dir.path().join("ca2.pem");
+        std::os::unix::fs::symlink("ca.pem", &link2).unwrap();
+        write_atomic(&link2, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        for l in [&link, &link2] {
+            assert!(
+                std::fs::symlink_metadata(l)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+        }
+        // A link to nothing yet: the file it names is created.
+        let dangling = dir.path().join("new.pem");
+        std::os::unix::fs::symlink("real/created.pem", &dangling).unwrap();
+        write_atomic(&dangling, b"made").unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("real/created.pem")).unwrap(),
+            b"made"
+        );
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A loop is an error, not a hang.
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+        assert!(
+            write_atomic(&a, b"x")
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic links")
+        );
+        // No temporary file is left behind anywhere.
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("real")).unwrap().count(),
+            2
+        );
+    }
+
+    /// A FIFO (like `/dev/null` or `/dev/stdout`) is written to, not
+    /// replaced by a regular file.
+    #[cfg(unix)]
+    #[test]
+    fn streams_are_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: mkfifo is not available");
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(std::fs::read(&reader).unwrap_or_default());
+        });
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the FIFO's reader got nothing");
+        assert_eq!(got, b"through the pipe");
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
     #[test]
     fn failure_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
@@ -308,6 +446,25 @@ mod tests {
         assert_eq!(std::fs::read(out.join("abcd.0")).unwrap(), b"b");
         // Only the output directory remains beside it.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Through a symbolic link, the directory it points to is swapped.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink("certs", &link).unwrap();
+            write_dir_atomic(&link, &entries("c")).unwrap();
+            assert!(
+                std::fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+            assert_eq!(
+                check_dir(&out, &entries("c")).unwrap(),
+                CheckOutcome::UpToDate
+            );
+            std::fs::remove_file(&link).unwrap();
+            write_dir_atomic(&out, &entries("b")).unwrap();
+        }
         // A bad entry name fails before the swap: the old directory stays.
         let bad = vec![Entry::File {
             name: "no/such/dir".into(),

@@ -409,3 +409,38 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
     let empty = on_a_terminal(args, Some("")).unwrap();
     assert!(empty.contains('\u{1b}'));
 }
+
+/// `-o /dev/stdout` (a link to a pipe here) and `-o /dev/null` are streams:
+/// written to, never replaced by a regular file.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_device_writes_through_it() {
+    let o = run(&["bundle", "-q", "--at", AT, "-o", "/dev/stdout"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("## Certificates: 150\n"));
+    let o = run(&["bundle", "-q", "--at", AT, "-o", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    let null = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(null.is_char_device(), "/dev/null was replaced");
+}
+
+/// Through a symbolic link, the file it points to is replaced; the link stays.
+#[cfg(unix)]
+#[test]
+fn output_through_a_link_replaces_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("real.pem"), b"old").unwrap();
+    std::os::unix::fs::symlink("real.pem", dir.path().join("ca.pem")).unwrap();
+    let o = run_in(
+        dir.path(),
+        &["bundle", "-q", "--at", AT, "-o", "ca.pem"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let link = std::fs::symlink_metadata(dir.path().join("ca.pem")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let text = std::fs::read_to_string(dir.path().join("real.pem")).unwrap();
+    assert!(text.contains("## Certificates: 150\n"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
