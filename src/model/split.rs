@@ -41,6 +41,23 @@ const PARTS: u64 = 4;
 /// The most threads that take jobs.
 const MAX_WORKERS: usize = 4;
 
+/// How much of its heap each worker has the allocator make ready at once
+/// ([`warm_up_heap`]).
+const WARM: usize = 1 << 20;
+
+/// Allocates and frees `bytes` without touching them, so the allocator
+/// makes that much heap ready in one step. glibc grows a thread's heap only
+/// by what each allocation needs, one `mprotect` call a page: on NSS 3.123
+/// that was 80 of the run's 91 calls (`strace -c`), each taking the address
+/// space's lock that the other worker's page faults wait on. After this a
+/// worker's heap has `bytes` ready and keeps it (freed space under glibc's
+/// trim threshold stays). With another allocator it is one allocation that
+/// is freed at once. Measured: 4.29 -> 4.16 ms median a run, 200 interleaved
+/// runs.
+fn warm_up_heap(bytes: usize) {
+    std::hint::black_box(Vec::<u8>::with_capacity(bytes));
+}
+
 /// Reads `reader` to its end a [`READ_CHUNK`] at a time, feeding `parser`
 /// whole objects (cut where a line starts with `CKA_CLASS`). `after` is
 /// the text that follows the reader's end in the input, if any (quoted by an
@@ -174,6 +191,7 @@ fn take_jobs<'n>(
     next: &AtomicUsize,
     ctx: Ctx<'n>,
 ) -> Vec<Done<'n>> {
+    warm_up_heap(WARM);
     let mut done = Vec::new();
     loop {
         match next.fetch_add(1, Ordering::Relaxed) {
@@ -208,6 +226,11 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     let mut builder = StoreBuilder::new(source_name);
     let ctx = builder.ctx;
     let next = AtomicUsize::new(0);
+    // Freeing a block larger than the worker's makes glibc serve blocks up
+    // to that size from the heap from then on (its threshold for mmap
+    // follows the largest mmapped block freed), so each worker's warm-up
+    // block comes from its own heap.
+    warm_up_heap(WARM * 2);
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, MAX_WORKERS);
