@@ -22,6 +22,11 @@ use std::path::Path;
 use crate::encode::formats::Entry;
 use crate::error::{Error, Result};
 
+/// The file every directory output holds ([`crate::encode::formats`]):
+/// [`write_dir_atomic`] replaces a directory that is empty or holds it,
+/// never one of someone else's (an `-o /etc/ssl/certs` typed by mistake).
+pub const DIR_MARKER: &str = "README.nssroots";
+
 /// How many symbolic links [`write_atomic`] follows before it gives up.
 const MAX_LINKS: usize = 40;
 
@@ -152,7 +157,8 @@ pub fn check(path: &Path, bytes: &[u8]) -> Result<CheckOutcome> {
 /// beside `path`, then swapped into place (the old directory renamed aside,
 /// the new one renamed to `path`, the old one removed). On any error before
 /// the swap the old directory is untouched; if the second rename fails, the
-/// old directory is renamed back. `path` must not be a file. A symbolic
+/// old directory is renamed back. `path` must not be a file, and a directory
+/// already there must be empty or hold [`DIR_MARKER`]. A symbolic
 /// link is followed: the directory it points to is swapped, the link stays.
 pub fn write_dir_atomic(path: &Path, entries: &[Entry]) -> Result<()> {
     let path = &resolve_links(path)?;
@@ -169,6 +175,25 @@ pub fn write_dir_atomic(path: &Path, entries: &[Entry]) -> Result<()> {
                 "exists and is not a directory",
             ),
         ));
+    }
+    if path.is_dir() && !path.join(DIR_MARKER).is_file() {
+        let empty = std::fs::read_dir(path)
+            .map_err(|e| Error::io("reading", path, e))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(Error::io(
+                "writing",
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "the directory holds files and no {DIR_MARKER}, so nssroots did not write it: \
+                         refusing to replace it and everything in it; remove it or choose a new directory"
+                    ),
+                ),
+            ));
+        }
     }
     let tmp = tempfile::Builder::new()
         .prefix(".nssroots-")
@@ -412,6 +437,10 @@ mod tests {
         let entries = |n: &str| {
             vec![
                 Entry::File {
+                    name: DIR_MARKER.into(),
+                    bytes: Vec::new(),
+                },
+                Entry::File {
                     name: format!("{n}.pem"),
                     bytes: n.as_bytes().to_vec(),
                 },
@@ -476,6 +505,24 @@ mod tests {
             CheckOutcome::UpToDate
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A directory nssroots did not write is refused, and left as it was;
+        // an empty one is replaced.
+        let theirs = dir.path().join("theirs");
+        std::fs::create_dir_all(theirs.join("sub")).unwrap();
+        std::fs::write(theirs.join("precious.txt"), b"keep").unwrap();
+        let e = write_dir_atomic(&theirs, &entries("a"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no README.nssroots"), "{e}");
+        assert_eq!(std::fs::read(theirs.join("precious.txt")).unwrap(), b"keep");
+        assert!(theirs.join("sub").is_dir());
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        write_dir_atomic(&empty, &entries("a")).unwrap();
+        assert_eq!(
+            check_dir(&empty, &entries("a")).unwrap(),
+            CheckOutcome::UpToDate
+        );
         // A file where the directory should be is refused.
         let file = dir.path().join("file");
         std::fs::write(&file, b"x").unwrap();

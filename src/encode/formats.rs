@@ -160,7 +160,7 @@ pub fn encode(format: Format, r: &Request<'_>) -> Result<Encoded> {
                 _ => ("pem", "OpenSSL CApath directory"),
             };
             let mut entries = vec![Entry::File {
-                name: "README.nssroots".into(),
+                name: crate::write::DIR_MARKER.into(),
                 bytes: head(readme).into_bytes(),
             }];
             // (hash, file name): numbered within a hash in file-name order,
