@@ -225,6 +225,39 @@ pub fn header(
             }
         }
     }
+    // Selected for one purpose while past its date for another: a client
+    // reading a bundle without per-purpose trust trusts it for both.
+    let partly: Vec<_> = selected
+        .iter()
+        .filter(|(_, d)| {
+            d.set_aside
+                .iter()
+                .any(|r| matches!(r, Reason::DistrustAfterPassed { .. }))
+        })
+        .collect();
+    if !partly.is_empty() {
+        out.push_str("## Selected, though past a distrust-after date for another asked purpose:\n");
+        for (c, d) in partly {
+            let kept: Vec<&str> = d.purposes.iter().map(|p| p.name()).collect();
+            for r in &d.set_aside {
+                if let Reason::DistrustAfterPassed {
+                    purpose,
+                    date,
+                    cutoff,
+                } = r
+                {
+                    let _ = writeln!(
+                        out,
+                        "##   {}: {purpose} distrust-after {}, cut off since {}; selected for {}",
+                        comment_safe(&c.label),
+                        format_time(*date),
+                        format_time(*cutoff),
+                        kept.join(", ")
+                    );
+                }
+            }
+        }
+    }
     let _ = writeln!(out, "## Order: {}", sort.name());
     let _ = writeln!(out, "## Certificates: {}", selected.len());
     out.push_str("##\n");

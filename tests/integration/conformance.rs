@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use nssroots::{DistrustAfterMode, Policy, Purpose, ReferenceTime, Store};
 
-use crate::support::{reference_set, selected, shared_certdata, shared_files};
+use crate::support::{reference_set, run, selected, shared_certdata, shared_files, stderr};
 
 /// "AddTrust Qualified Certificates Root" in NSS_3_12_4_RTM: its certificate
 /// object's CKA_SERIAL_NUMBER holds the bare serial octet `\001` instead of the
@@ -265,4 +265,43 @@ fn grace_rule_on_real_dates() {
     assert!(entrust.iter().all(|e| !excl.contains(e)));
     let keep = at("2026-01-03T00:00:00Z", DistrustAfterMode::Keep);
     assert!(entrust.iter().all(|e| keep.contains(e)));
+}
+
+/// Asked for two purposes, GLOBALTRUST 2020 (NSS 3.111) is past its
+/// server-auth date plus grace but still within its email date: it is
+/// selected for email, and the header says its server-auth trust was cut
+/// off (a PEM bundle cannot hold a root for one purpose only).
+#[test]
+fn header_names_a_root_cut_off_for_one_asked_purpose() {
+    let Some(dir) = shared_certdata() else { return };
+    let input = dir.join("NSS_3_111_RTM.certdata.txt");
+    let args = |purposes: &[&'static str]| {
+        let mut a = vec!["bundle", "-q", "--at", "2025-12-01T00:00:00Z"];
+        for p in purposes {
+            a.extend(["--purpose", p]);
+        }
+        a
+    };
+    let path = input.to_str().unwrap();
+    let mut both = args(&["server-auth", "email-protection"]);
+    both.extend(["--input", path]);
+    let o = run(&both);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains(
+            "## Selected, though past a distrust-after date for another asked purpose:\n\
+             ##   GLOBALTRUST 2020: server-auth distrust-after 2024-06-30T00:00:00Z, \
+             cut off since 2025-08-02T00:00:00Z; selected for email-protection\n"
+        ),
+        "{text}"
+    );
+    // Asked for server-auth alone, it is left out, and said so.
+    let mut server = args(&["server-auth"]);
+    server.extend(["--input", path]);
+    let text = String::from_utf8(run(&server).stdout).unwrap();
+    assert!(!text.contains("another asked purpose"));
+    assert!(text.contains(
+        "##   GLOBALTRUST 2020: server-auth distrust-after 2024-06-30T00:00:00Z, left out since 2025-08-02T00:00:00Z\n"
+    ));
 }
