@@ -235,12 +235,24 @@ struct PolicyArgs {
 
 /// The reference time: `--at`, else SOURCE_DATE_EPOCH, else now.
 fn reference_time(at: Option<&str>) -> Result<ReferenceTime> {
-    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let sde = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => Some(v),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(v)) => {
+            bail!("SOURCE_DATE_EPOCH={v:?} is not a decimal number of seconds since 1970")
+        }
+    };
     Ok(ReferenceTime::resolve(at, sde.as_deref())?)
 }
 
 impl PolicyArgs {
     fn policy(&self) -> Result<Policy> {
+        if self.grace_days.is_some() && self.distrust_after != DistrustAfterMode::Grace {
+            bail!(
+                "--grace-days applies only to --distrust-after grace, not {}",
+                self.distrust_after.name()
+            );
+        }
         let at = reference_time(self.at.as_deref())?;
         let mut policy = Policy {
             purposes: self.purposes.clone(),
@@ -568,6 +580,14 @@ fn run_man() -> Result<ExitCode> {
 
 fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
     let policy = args.policy.policy()?;
+    if args.java_password_file.is_some() && args.format != Format::Java {
+        bail!("--java-password-file applies only to --format java");
+    }
+    for level in policy.levels.iter().filter(|l| !l.is_trusting()) {
+        ui.warn(format_args!(
+            "--level {level}: NSS does not trust these certificates, yet software that loads the output trusts what it holds"
+        ));
+    }
     let source = args.input.source();
     if !args.fetch
         && (args.upstream.channel.is_some()

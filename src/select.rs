@@ -45,7 +45,16 @@ pub struct ReferenceTime {
 }
 
 impl ReferenceTime {
-    /// A reference time given as an RFC 3339 string (`--at`).
+    /// A reference time given as an RFC 3339 string (`--at`). A fraction of
+    /// a second is rounded up: certificate times are whole seconds, and
+    /// `20:53:42.5Z` is after a notAfter of `20:53:42Z`.
+    ///
+    /// ```
+    /// use nssroots::ReferenceTime;
+    /// let t = ReferenceTime::parse_rfc3339("2026-11-27T20:53:42.5Z")?;
+    /// assert_eq!(t.unix, ReferenceTime::parse_rfc3339("2026-11-27T20:53:43Z")?.unix);
+    /// # Ok::<(), nssroots::Error>(())
+    /// ```
     pub fn parse_rfc3339(s: &str) -> Result<ReferenceTime> {
         let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
             Error::Invalid(format!(
@@ -53,7 +62,7 @@ impl ReferenceTime {
             ))
         })?;
         Ok(ReferenceTime {
-            unix: t.unix_timestamp(),
+            unix: t.unix_timestamp() + i64::from(t.nanosecond() > 0),
             source: TimeSource::Flag,
         })
     }

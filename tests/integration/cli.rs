@@ -221,6 +221,8 @@ fn usage_errors_exit_2() {
         &["bundle", "--check"],
         &["bundle", "--input", "/nonexistent/certdata.txt"],
         &["bundle", "--max-input-size", "1000"],
+        &["bundle", "--grace-days", "30", "--distrust-after", "keep"],
+        &["bundle", "--java-password-file", "Cargo.toml"],
         &["frobnicate"],
     ] {
         let o = run(args);
@@ -230,6 +232,40 @@ fn usage_errors_exit_2() {
     }
     let o = run(&["bundle", "--at", "yesterday"]);
     assert!(stderr(&o).contains("RFC 3339"));
+    // Options that would be ignored are errors, not silently dropped.
+    let o = run(&[
+        "bundle",
+        "--grace-days",
+        "30",
+        "--distrust-after",
+        "exclude",
+    ]);
+    assert!(
+        stderr(&o).contains("--grace-days applies only to --distrust-after grace, not exclude")
+    );
+    let o = run(&[
+        "bundle",
+        "--java-password-file",
+        "Cargo.toml",
+        "--format",
+        "pem",
+    ]);
+    assert!(stderr(&o).contains("applies only to --format java"));
+    // A SOURCE_DATE_EPOCH that is not text is an error, not "unset".
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_nssroots"))
+            .args(["bundle", "-q"])
+            .env(
+                "SOURCE_DATE_EPOCH",
+                std::ffi::OsStr::from_bytes(b"17000\xff"),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("SOURCE_DATE_EPOCH"), "{}", stderr(&o));
+    }
     // The cause is named once, not once by the error and again by the chain.
     let o = run(&["bundle", "--input", "/nonexistent/certdata.txt"]);
     assert_eq!(
@@ -443,4 +479,27 @@ fn output_through_a_link_replaces_its_target() {
     let text = std::fs::read_to_string(dir.path().join("real.pem")).unwrap();
     assert!(text.contains("## Certificates: 150\n"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+/// Levels NSS does not trust make a bundle that TLS software would trust
+/// whole: said on stderr (not with -q).
+#[test]
+fn untrusting_levels_are_warned_about() {
+    let o = run(&[
+        "bundle",
+        "--at",
+        AT,
+        "--level",
+        "not-trusted",
+        "--include-expired",
+        "--allow-empty",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: --level not-trusted: NSS does not trust these certificates"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["bundle", "--at", AT]);
+    assert!(!stderr(&o).contains("--level"), "{}", stderr(&o));
 }
