@@ -768,10 +768,20 @@ impl<'n> Parser<'n> {
                 ));
             }
         }
-        // Lines are checked for NUL bytes and UTF-8 one at a time, where
-        // they are read: an octal body line taken by the fast path is ASCII
-        // by construction, and the first error is the first in the file
-        // however the input is cut into pieces.
+        // The piece is checked for NUL bytes and UTF-8 in one pass each (a
+        // check per line cost three times as much), but a bad byte is
+        // reported only when its line is read, so an earlier error in the
+        // piece comes first and the error is the same however the input is
+        // cut into pieces. `limit` is the first bad byte: lines end before
+        // it (an octal body line taken by the fast path is ASCII).
+        let valid_len = match std::str::from_utf8(piece) {
+            Ok(_) => piece.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let valid = piece.get(..valid_len).unwrap_or_default();
+        let nul = memchr::memchr(0, valid);
+        let limit = nul.unwrap_or(valid_len);
+        let text = std::str::from_utf8(valid).unwrap_or_default();
 
         // Open MULTILINE_OCTAL: attribute name, its line, bytes so far.
         let mut octal: Option<(&'a str, usize, Vec<u8>)> = None;
@@ -809,17 +819,15 @@ impl<'n> Parser<'n> {
                     ),
                 });
             }
-            let raw = bytes.get(start..raw_end).unwrap_or_default();
-            if let Some(pos) = memchr::memchr(0, raw) {
-                return Err(self.syntax_at(piece, start + pos, "NUL byte; expected text".into()));
+            if raw_end > limit {
+                let message = if nul == Some(limit) {
+                    "NUL byte; expected text"
+                } else {
+                    "bytes that are not UTF-8; expected UTF-8 text"
+                };
+                return Err(self.syntax_at(piece, limit, message.into()));
             }
-            let mut line = std::str::from_utf8(raw).map_err(|e| {
-                self.syntax_at(
-                    piece,
-                    start + e.valid_up_to(),
-                    "bytes that are not UTF-8; expected UTF-8 text".into(),
-                )
-            })?;
+            let mut line = text.get(start..raw_end).unwrap_or_default();
             let this_crlf = line.ends_with('\r');
             if this_crlf {
                 line = line.get(..line.len() - 1).unwrap_or_default();
