@@ -418,7 +418,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 /// Appends `b` as two lowercase hex digits.
-fn push_hex(s: &mut String, b: u8) {
+pub(crate) fn push_hex(s: &mut String, b: u8) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     s.push(char::from(DIGITS[usize::from(b >> 4)]));
     s.push(char::from(DIGITS[usize::from(b & 15)]));
