@@ -1630,6 +1630,18 @@ mod tests {
             from_file(long.as_bytes()).unwrap(),
             single_pass(long.as_bytes()).unwrap()
         );
+        // Nowhere to cut (no object after any cut point; no line ending at
+        // all): one pass, after the workers have started.
+        let comments = format!("{}BEGINDATA\n", "# only a comment\n".repeat(20_000));
+        assert_eq!(
+            from_file(comments.as_bytes()).unwrap(),
+            single_pass(comments.as_bytes()).unwrap()
+        );
+        let one_line = "#".repeat(300_000);
+        assert_eq!(
+            from_file(one_line.as_bytes()).unwrap_err().to_string(),
+            single_pass(one_line.as_bytes()).unwrap_err().to_string()
+        );
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //!
 //! The file is cut into up to [`PARTS`] parts where objects start. The
 //! jobs (hash the whole file, then parse and model each part) are taken in
-//! that order by one worker thread per CPU (at most [`MAX_WORKERS`]), each
-//! taking the next job when it is done with one, and each reading its own
-//! range a [`READ_CHUNK`] at a time. On the 2-vCPU VM this was measured on,
-//! a spawned thread often waited a millisecond for a CPU: taking jobs lets
-//! the others do more meanwhile. The calling thread only waits; when it
-//! took jobs too, or parsed a fixed half, runs were slower.
+//! that order by one worker thread per CPU (at least two, at most
+//! [`MAX_WORKERS`]), each taking the next job when it is done with one, and
+//! each reading its own range a [`READ_CHUNK`] at a time. On the 2-vCPU VM
+//! this was measured on, a spawned thread often waited a millisecond for a
+//! CPU: taking jobs lets the others do more meanwhile. Two workers start
+//! before the calling thread finds where to cut (the first job, hashing,
+//! needs no plan); then it only waits. When it took jobs too, or parsed a
+//! fixed half, runs were slower.
 //!
 //! The calling thread then inserts the parts' objects in order
 //! ([`StoreBuilder::insert`]), so duplicates, conflicts and warnings are
@@ -23,6 +25,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -182,11 +185,48 @@ fn range(path: &Path, start: u64, end: u64, source_name: &str) -> Result<std::io
     Ok(f.take(end.saturating_sub(start)))
 }
 
+/// A value one thread sets once and others wait for.
+struct Slot<T> {
+    value: OnceLock<T>,
+    set: Mutex<bool>,
+    ready: Condvar,
+}
+
+impl<T> Slot<T> {
+    fn new() -> Self {
+        Slot {
+            value: OnceLock::new(),
+            set: Mutex::new(false),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn set(&self, value: T) {
+        let _ = self.value.set(value);
+        if let Ok(mut set) = self.set.lock() {
+            *set = true;
+        }
+        self.ready.notify_all();
+    }
+
+    /// The value, once set (`None` if a thread panicked while holding the lock).
+    fn wait(&self) -> Option<&T> {
+        if let Some(v) = self.value.get() {
+            return Some(v);
+        }
+        let mut set = self.set.lock().ok()?;
+        while !*set {
+            set = self.ready.wait(set).ok()?;
+        }
+        self.value.get()
+    }
+}
+
 /// Takes jobs until there are none left: job 0 hashes the file, job `k`
-/// parses part `k - 1`.
+/// parses part `k - 1` once the plan is there (no plan: no parts).
 fn take_jobs<'n>(
     path: &Path,
-    plan: &Plan,
+    plan: &Slot<Option<Plan>>,
     size: u64,
     next: &AtomicUsize,
     ctx: Ctx<'n>,
@@ -194,9 +234,13 @@ fn take_jobs<'n>(
     warm_up_heap(WARM);
     let mut done = Vec::new();
     loop {
-        match next.fetch_add(1, Ordering::Relaxed) {
-            0 => done.push(Done::Hash(hash(path, size, ctx.source_name))),
-            job if job < plan.bounds.len() => {
+        let job = next.fetch_add(1, Ordering::Relaxed);
+        if job == 0 {
+            done.push(Done::Hash(hash(path, size, ctx.source_name)));
+            continue;
+        }
+        match plan.wait() {
+            Some(Some(plan)) if job < plan.bounds.len() => {
                 done.push(Done::Part(job - 1, parse_part(path, plan, job - 1, ctx)));
             }
             _ => return done,
@@ -215,35 +259,48 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
             limit: max,
         });
     }
-    let plan = if size >= MIN_SPLIT {
-        plan(path, size).map_err(io)?
-    } else {
-        None
-    };
-    let Some(plan) = plan else {
+    if size < MIN_SPLIT {
         return super::pieces::load(File::open(path).map_err(io)?, source_name, max);
-    };
+    }
     let mut builder = StoreBuilder::new(source_name);
     let ctx = builder.ctx;
     let next = AtomicUsize::new(0);
+    let slot = Slot::new();
     // Freeing a block larger than the worker's makes glibc serve blocks up
     // to that size from the heap from then on (its threshold for mmap
     // follows the largest mmapped block freed), so each worker's warm-up
     // block comes from its own heap.
     warm_up_heap(WARM * 2);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .clamp(1, MAX_WORKERS);
+    // Two workers start before the plan is made: one hashes meanwhile, the
+    // other is usually only running by the time the plan is there (a new
+    // thread took about 0.2 ms to start on the VM measured). More join
+    // them where there are more CPUs.
     let done = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (0..workers)
-            .map(|_| scope.spawn(|| take_jobs(path, &plan, size, &next, ctx)))
-            .collect();
+        let work = || take_jobs(path, &slot, size, &next, ctx);
+        let mut helpers = vec![scope.spawn(work), scope.spawn(work)];
+        let (planned, failed) = match plan(path, size) {
+            Ok(p) => (p, None),
+            Err(e) => (None, Some(e)),
+        };
+        let split = planned.is_some();
+        slot.set(planned);
+        if split {
+            let more = std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .clamp(2, MAX_WORKERS)
+                - 2;
+            helpers.extend((0..more).map(|_| scope.spawn(work)));
+        }
         let mut done = Vec::new();
         for h in helpers {
             done.extend(h.join().map_err(|_| stopped(source_name))?);
         }
-        Ok::<_, Error>(done)
+        failed.map_or(Ok(done), |e| Err(io(e)))
     })?;
+    let Some(Some(plan)) = slot.value.get() else {
+        // No place to cut: one pass (a rare file; its hash is computed again).
+        return super::pieces::load(File::open(path).map_err(io)?, source_name, max);
+    };
     let mut sha = None;
     let mut parts: Vec<Option<Parsed<'_>>> = Vec::new();
     parts.resize_with(plan.bounds.len() - 1, || None);
@@ -257,7 +314,7 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
             }
         }
     }
-    merge(path, &plan, size, parts, &mut builder)?;
+    merge(path, plan, size, parts, &mut builder)?;
     let mut store = builder.finish()?;
     store.input_sha256 = sha.ok_or_else(|| stopped(source_name))??;
     Ok(store)
