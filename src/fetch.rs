@@ -666,7 +666,9 @@ fn trusted_count(store: &Store) -> usize {
 ///
 /// A conditional request is made when a lock file describes the output that
 /// is there now (same SHA-256). `304 Not Modified`, or a download with the
-/// output's SHA-256, ends with [`Outcome::Unchanged`] and writes nothing. On any
+/// output's SHA-256, ends with [`Outcome::Unchanged`] and leaves the output as
+/// it is; after such a download a lock file that is missing or out of date is
+/// written. After a 304, `sha256` is checked against the output there. On any
 /// error, every file is left as it was.
 pub fn update(url: &str, fetch: &FetchOptions, options: &UpdateOptions) -> Result<Outcome> {
     let lock = match &options.lock {
@@ -699,6 +701,20 @@ pub fn update(url: &str, fetch: &FetchOptions, options: &UpdateOptions) -> Resul
         .filter(|v| v.etag.is_some() || v.last_modified.is_some());
     let download = match get(url, fetch, validators.as_ref())? {
         Response::NotModified => {
+            // The file there is the one the lock describes (the request was
+            // conditional only then): it must still be the one pinned.
+            if let (Some(want), Some(have)) = (&options.sha256, &current_sha) {
+                if to_hex(want) != *have {
+                    return Err(fetch_error(
+                        url,
+                        format!(
+                            "the server answered 304 Not Modified, but {} has SHA-256 {have}, not the --sha256 {}; nothing written",
+                            options.output.display(),
+                            to_hex(want)
+                        ),
+                    ));
+                }
+            }
             return Ok(Outcome::Unchanged {
                 reason: "the server answered 304 Not Modified".into(),
             });
@@ -711,13 +727,44 @@ pub fn update(url: &str, fetch: &FetchOptions, options: &UpdateOptions) -> Resul
         lock.as_ref().filter(|_| options.locked),
     )?;
     let sha_hex = to_hex(&download.sha256);
+    let new_lock = options.lock.as_ref().map(|path| {
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let new = Lock {
+            url: url.to_owned(),
+            sha256: sha_hex.clone(),
+            size: download.bytes.len() as u64,
+            fetched_at: now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            etag: download.validators.etag.clone(),
+            last_modified: download.validators.last_modified.clone(),
+        };
+        (path, new)
+    });
     if current_sha.as_deref() == Some(sha_hex.as_str()) {
-        return Ok(Outcome::Unchanged {
-            reason: format!(
-                "the download has the SHA-256 of {} ({sha_hex})",
-                options.output.display()
-            ),
-        });
+        // The file stays; a lock that is missing or describes something
+        // else is written, so that the next run can be conditional and
+        // --locked has something to check against.
+        let mut reason = format!(
+            "the download has the SHA-256 of {} ({sha_hex})",
+            options.output.display()
+        );
+        if let Some((path, new)) = new_lock.as_ref().filter(|_| !options.locked) {
+            let same = lock.as_ref().is_some_and(|l| {
+                l.url == new.url
+                    && l.sha256 == new.sha256
+                    && l.size == new.size
+                    && l.etag == new.etag
+                    && l.last_modified == new.last_modified
+            });
+            if !same {
+                crate::write::write_atomic(path, new.to_json().as_bytes())?;
+                reason.push_str(&format!("; wrote the lock file {}", path.display()));
+            }
+        }
+        return Ok(Outcome::Unchanged { reason });
     }
     if options.backup {
         if let Some(old) = &current {
@@ -727,21 +774,8 @@ pub fn update(url: &str, fetch: &FetchOptions, options: &UpdateOptions) -> Resul
         }
     }
     crate::write::write_atomic(&options.output, &download.bytes)?;
-    if let Some(path) = &options.lock {
-        let now = time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let new_lock = Lock {
-            url: url.to_owned(),
-            sha256: sha_hex,
-            size: download.bytes.len() as u64,
-            fetched_at: now
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            etag: download.validators.etag.clone(),
-            last_modified: download.validators.last_modified.clone(),
-        };
-        crate::write::write_atomic(path, new_lock.to_json().as_bytes())?;
+    if let Some((path, new)) = &new_lock {
+        crate::write::write_atomic(path, new.to_json().as_bytes())?;
     }
     Ok(Outcome::Written {
         sha256: download.sha256,

@@ -619,7 +619,11 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
             (Some(path), true) => Some(fetch::Lock::read(path)?.with_context(|| {
                 format!("--locked: the lock file {} does not exist", path.display())
             })?),
-            _ => None,
+            (Some(_), false) => bail!(
+                "bundle --fetch reads --lock only with --locked (it writes no lock file: `nssroots fetch --lock` does)"
+            ),
+            (None, true) => bail!("--locked needs --lock PATH"),
+            (None, false) => None,
         };
         let download = match fetch::get(&url, &args.upstream.options(ui.quiet), None)? {
             fetch::Response::Body(d) => d,

@@ -464,7 +464,94 @@ fn bundle_fetch_bundles_the_download() {
     .unwrap();
     let certs = |t: &str| t.find("-----BEGIN").map(|i| t[i..].to_owned());
     assert_eq!(certs(&pem), certs(&snapshot));
-    // Source options without --fetch are a mistake, not silently ignored.
+    // Source options without --fetch are a mistake, not silently ignored;
+    // so are --lock without --locked (bundle writes no lock) and the reverse.
     let o = s.run(&["bundle", "--url", &url]);
     assert_eq!(o.status.code(), Some(2));
+    for extra in [&["--lock", "lock.json"][..], &["--locked"]] {
+        let mut args = vec!["bundle", "--fetch", "--url", &url, "--ca-file", "ca.pem"];
+        args.extend_from_slice(extra);
+        let o = s.run(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--lock"), "{}", stderr(&o));
+    }
+}
+
+/// A server that answers 304 to `If-None-Match: "v2"` and sends `body`
+/// with that ETag otherwise.
+fn etag_server(ca: &Ca, body: Vec<u8>) -> Server {
+    serve(ca, move |_, req| {
+        if req.header("if-none-match") == Some("\"v2\"") {
+            Reply::status(304)
+        } else {
+            Reply::Full(200, vec![("ETag".into(), "\"v2\"".into())], body.clone())
+        }
+    })
+}
+
+/// After a 304 the file there is kept, so it must be the one --sha256 pins.
+#[test]
+fn a_304_does_not_skip_the_sha256_check() {
+    let ca = Ca::new("nssroots test CA");
+    let v2 = v2();
+    let server = etag_server(&ca, v2.clone());
+    let s = Scratch::new(&ca);
+    let url = server.url("/certdata.txt");
+    let o = s.fetch(&url, &["--lock", "lock.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = s.snapshot();
+    let wrong = "0".repeat(64);
+    for extra in [
+        &["--lock", "lock.json", "--sha256", &wrong][..],
+        &["--lock", "lock.json", "--locked", "--sha256", &wrong],
+    ] {
+        let o = s.fetch(&url, extra);
+        assert_fails(&o, &url, "304 Not Modified, but");
+        assert_eq!(s.snapshot(), before, "files untouched");
+    }
+    assert_eq!(
+        server.requests()[1].header("if-none-match"),
+        Some("\"v2\""),
+        "it was a 304"
+    );
+    let right = sha256_hex(&v2);
+    let o = s.fetch(&url, &["--lock", "lock.json", "--sha256", &right]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("304"), "{}", stderr(&o));
+}
+
+/// A file that is already current gets its lock written (and --locked then
+/// works), instead of a lock that can never be made without deleting it.
+#[test]
+fn a_current_file_gets_a_lock() {
+    let ca = Ca::new("nssroots test CA");
+    let v2 = v2();
+    let server = etag_server(&ca, v2.clone());
+    let s = Scratch::new(&ca);
+    s.write("certdata.txt", &v2);
+    let url = server.url("/certdata.txt");
+    let o = s.fetch(&url, &["--lock", "lock.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unchanged: the download has the SHA-256"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("wrote the lock file"), "{}", stderr(&o));
+    let lock: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.path("lock.json")).unwrap()).unwrap();
+    assert_eq!(lock["sha256"], sha256_hex(&v2).as_str());
+    assert_eq!(lock["etag"], "\"v2\"");
+    assert_eq!(std::fs::read(s.path("certdata.txt")).unwrap(), v2);
+    // Now conditional, and --locked has its lock; nothing rewritten.
+    let before = s.snapshot();
+    std::thread::sleep(Duration::from_millis(20));
+    let o = s.fetch(&url, &["--lock", "lock.json", "--locked"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("304"), "{}", stderr(&o));
+    assert_eq!(s.snapshot(), before);
+    // A lock already up to date is not rewritten.
+    let o = s.fetch(&url, &["--lock", "lock.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(s.snapshot(), before);
 }
