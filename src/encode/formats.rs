@@ -259,9 +259,16 @@ fn aux_comment(trusted: &[Purpose], rejected: &[Purpose]) -> String {
                 .join(", ")
         }
     };
+    let trust = if trusted.is_empty() {
+        format!(
+            "none (p11-kit's reserved purpose {})",
+            super::openssl::NO_PURPOSE_OID
+        )
+    } else {
+        list(trusted)
+    };
     format!(
-        "# OpenSSL trust: {}\n# OpenSSL reject: {}\n",
-        list(trusted),
+        "# OpenSSL trust: {trust}\n# OpenSSL reject: {}\n",
         list(rejected)
     )
 }

@@ -163,8 +163,16 @@ pub fn subject_der(cert_der: &[u8]) -> Option<&[u8]> {
     der::tbs_parts(cert_der).map(|p| p.subject)
 }
 
+/// p11-kit's reserved purpose: an extended key usage that means "none".
+pub const NO_PURPOSE_OID: &str = "1.3.6.1.4.1.3319.6.10.16";
+
 /// The DER of OpenSSL's `X509_CERT_AUX`: trusted purposes, rejected
 /// purposes (`[0]`) and the alias, as p11-kit's openssl-bundle writes it.
+///
+/// OpenSSL trusts a certificate with no trust list for every purpose, so
+/// when no purpose with an OpenSSL meaning is trusted (only key usages were
+/// asked for, say), the list holds p11-kit's reserved "no purpose" OID
+/// instead, as p11-kit does: trusted for nothing OpenSSL checks.
 pub fn cert_aux(trusted: &[Purpose], rejected: &[Purpose], alias: &str) -> Vec<u8> {
     let oids = |ps: &[Purpose]| -> Vec<u8> {
         ps.iter()
@@ -173,9 +181,11 @@ pub fn cert_aux(trusted: &[Purpose], rejected: &[Purpose], alias: &str) -> Vec<u
             .collect()
     };
     let mut items = Vec::new();
-    if !trusted.is_empty() {
-        items.push(der::tlv(der::SEQUENCE, &oids(trusted)));
+    let mut trust = oids(trusted);
+    if trust.is_empty() {
+        trust = der::oid(NO_PURPOSE_OID).unwrap_or_default();
     }
+    items.push(der::tlv(der::SEQUENCE, &trust));
     if !rejected.is_empty() {
         items.push(der::tlv(0xa0, &oids(rejected)));
     }
@@ -220,6 +230,11 @@ mod tests {
         ]
         .concat();
         assert_eq!(aux, expected);
-        assert_eq!(cert_aux(&[], &[], ""), [0x30, 0]);
+        // Nothing OpenSSL knows is trusted: the reserved purpose, never an
+        // absent list (which OpenSSL reads as "trusted for everything").
+        let none = [0x2b, 6, 1, 4, 1, 0x99, 0x77, 6, 10, 16];
+        let expected = [&[0x30, 14, 0x30, 12, 6, 10][..], &none].concat();
+        assert_eq!(cert_aux(&[], &[], ""), expected);
+        assert_eq!(cert_aux(&[Purpose::DigitalSignature], &[], ""), expected);
     }
 }

@@ -17,8 +17,7 @@ use crate::select::Decision;
 
 /// p11-kit's "OpenSSL reject" extension.
 const REJECT_OID: &str = "1.3.6.1.4.1.3319.6.10.1";
-/// p11-kit's reserved purpose: an extended key usage that means "none".
-const NO_PURPOSE_OID: &str = "1.3.6.1.4.1.3319.6.10.16";
+use super::openssl::NO_PURPOSE_OID;
 /// Extended key usage.
 const EKU_OID: &str = "2.5.29.37";
 
@@ -124,7 +123,16 @@ pub fn encode(r: &Request<'_>, selected: &[(&Certificate, Decision)], head: &str
             certificate(&mut out, cert, "x-distrusted: true");
         }
     }
-    for r in &r.store.distrust {
+    // A trust-only record is blocked when it distrusts for any purpose (a
+    // p11-kit blocklist entry cannot be per purpose, and letting a chain
+    // through a certificate NSS distrusts for servers is the worse error);
+    // one that only says "must verify" or "unknown" distrusts nothing.
+    for r in r
+        .store
+        .distrust
+        .iter()
+        .filter(|r| r.levels().any(|(_, l)| l == TrustLevel::NotTrusted))
+    {
         record(&mut out, r);
     }
     out

@@ -62,7 +62,7 @@ impl Setup {
             Entry::new(&synth::Ca::from_der(format!("Root {n}"), ca.der.clone()))
         };
         let certdata = Certdata::new()
-            .with(entry('A'))
+            .with(entry('A').level(Purpose::DigitalSignature, TrustLevel::TrustedDelegator))
             .with(entry('B').level(Purpose::ServerAuth, TrustLevel::MustVerifyTrust))
             .with(entry('C').level(Purpose::ServerAuth, TrustLevel::NotTrusted))
             .with(
@@ -307,6 +307,24 @@ fn openssl_verify_honours_rejected_purposes() {
     );
     assert!(!o.status.success(), "{out}");
     assert!(out.contains("rejected"), "{out}");
+    // Root A selected only for a key usage, which has no OpenSSL purpose: the
+    // reserved purpose keeps OpenSSL from trusting it for servers (an absent
+    // trust list would mean "trusted for everything").
+    s.nssroots(&[
+        "bundle",
+        "--purpose",
+        "digital-signature",
+        "--format",
+        "openssl-trusted",
+        "-o",
+        "key-usage.pem",
+    ]);
+    let o = verify("key-usage.pem", &leaf_a);
+    assert!(
+        !o.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 #[test]
