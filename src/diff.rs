@@ -36,7 +36,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::error::{Error, Result};
 use crate::inspect::{colon_hex, name_text};
-use crate::model::{Certificate, Purpose, Store, TrustRecord, to_hex};
+use crate::model::{Certificate, Purpose, Store, TrustLevel, TrustRecord, to_hex};
 use crate::report::{
     PolicyView, ReasonView, Style, TrustLevels, columns, day, markdown_cell, policy_summary,
     truncate,
@@ -352,13 +352,29 @@ pub struct RecordSummary {
     pub serial: String,
 }
 
-/// Distrust records added and removed.
+/// A trust-only record in both files (same issuer and serial number) whose
+/// trust, dates or label changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordChanged {
+    /// Label in NEW.
+    pub label: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Serial number, colon-separated hex.
+    pub serial: String,
+    /// What changed, as for certificates.
+    pub changes: Vec<Change>,
+}
+
+/// Distrust records added, removed and changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Records {
     /// In NEW only.
     pub added: Vec<RecordSummary>,
     /// In OLD only.
     pub removed: Vec<RecordSummary>,
+    /// In both, changed.
+    pub changed: Vec<RecordChanged>,
 }
 
 /// A certificate entering or leaving the bundle, and why.
@@ -419,6 +435,64 @@ fn date_value(d: Option<i64>) -> Option<Value> {
 
 /// Every change between two versions of one certificate.
 pub fn changes(old: &Certificate, new: &Certificate) -> Vec<Change> {
+    let step_up = |c: &Certificate| c.trust.as_ref().and_then(|t| t.step_up_approved);
+    let mut out = trust_changes(
+        &|p| old.trust_level(p),
+        &|p| new.trust_level(p),
+        &|p| old.distrust_after(p),
+        &|p| new.distrust_after(p),
+        (step_up(old), step_up(new)),
+    );
+    let mut push = |field: String, o: Option<Value>, n: Option<Value>| {
+        if o != n {
+            out.push(Change {
+                field,
+                old: o,
+                new: n,
+            });
+        }
+    };
+    push(
+        "label".to_owned(),
+        Some(Value::Text(old.label.clone())),
+        Some(Value::Text(new.label.clone())),
+    );
+    push(
+        "mozilla-ca-policy".to_owned(),
+        old.mozilla_ca_policy.map(Value::Flag),
+        new.mozilla_ca_policy.map(Value::Flag),
+    );
+    out
+}
+
+/// Every change between two versions of one trust-only record.
+pub fn record_changes(old: &TrustRecord, new: &TrustRecord) -> Vec<Change> {
+    let mut out = trust_changes(
+        &|p| old.level(p),
+        &|p| new.level(p),
+        &|p| old.distrust_after.for_purpose(p),
+        &|p| new.distrust_after.for_purpose(p),
+        (old.step_up_approved, new.step_up_approved),
+    );
+    if old.label != new.label {
+        out.push(Change {
+            field: "label".to_owned(),
+            old: Some(Value::Text(old.label.clone())),
+            new: Some(Value::Text(new.label.clone())),
+        });
+    }
+    out
+}
+
+/// The trust levels per purpose, distrust-after dates and step-up flag
+/// that differ, in that order.
+fn trust_changes(
+    old_level: &dyn Fn(Purpose) -> Option<TrustLevel>,
+    new_level: &dyn Fn(Purpose) -> Option<TrustLevel>,
+    old_date: &dyn Fn(Purpose) -> Option<i64>,
+    new_date: &dyn Fn(Purpose) -> Option<i64>,
+    step_up: (Option<bool>, Option<bool>),
+) -> Vec<Change> {
     let mut out = Vec::new();
     let mut push = |field: String, o: Option<Value>, n: Option<Value>| {
         if o != n {
@@ -430,8 +504,12 @@ pub fn changes(old: &Certificate, new: &Certificate) -> Vec<Change> {
         }
     };
     for &p in Purpose::ALL {
-        let level = |c: &Certificate| c.trust_level(p).map(|l| Value::Text(l.name().to_owned()));
-        push(format!("trust.{p}"), level(old), level(new));
+        let level = |l: Option<TrustLevel>| l.map(|l| Value::Text(l.name().to_owned()));
+        push(
+            format!("trust.{p}"),
+            level(old_level(p)),
+            level(new_level(p)),
+        );
     }
     for (name, p) in [
         ("server", Purpose::ServerAuth),
@@ -439,20 +517,19 @@ pub fn changes(old: &Certificate, new: &Certificate) -> Vec<Change> {
     ] {
         push(
             format!("distrust-after.{name}"),
-            date_value(old.distrust_after(p)),
-            date_value(new.distrust_after(p)),
+            date_value(old_date(p)),
+            date_value(new_date(p)),
         );
     }
-    push(
-        "label".to_owned(),
-        Some(Value::Text(old.label.clone())),
-        Some(Value::Text(new.label.clone())),
-    );
-    push(
-        "mozilla-ca-policy".to_owned(),
-        old.mozilla_ca_policy.map(Value::Flag),
-        new.mozilla_ca_policy.map(Value::Flag),
-    );
+    // An absent flag is false (older spellings and new trust objects leave
+    // it out): only a change of meaning is reported.
+    if step_up.0.unwrap_or(false) != step_up.1.unwrap_or(false) {
+        push(
+            "trust.step-up-approved".to_owned(),
+            step_up.0.map(Value::Flag),
+            step_up.1.map(Value::Flag),
+        );
+    }
     out
 }
 
@@ -536,6 +613,7 @@ pub fn diff(old: &Input, new: &Input, policy: Option<&Policy>) -> Result<Diff> {
         distrust_records: Records {
             added: Vec::new(),
             removed: Vec::new(),
+            changed: Vec::new(),
         },
         bundle: None,
     };
@@ -592,6 +670,24 @@ pub fn diff(old: &Input, new: &Input, policy: Option<&Policy>) -> Result<Diff> {
             };
             d.distrust_records.added = only(n, &ok);
             d.distrust_records.removed = only(o, &nk);
+            let old_records: BTreeMap<(&[u8], &[u8]), &TrustRecord> =
+                o.distrust.iter().map(|r| (record_key(r), r)).collect();
+            let mut changed: Vec<RecordChanged> = n
+                .distrust
+                .iter()
+                .filter_map(|r| {
+                    let before = old_records.get(&record_key(r))?;
+                    let changes = record_changes(before, r);
+                    (!changes.is_empty()).then(|| RecordChanged {
+                        label: r.label.clone(),
+                        issuer: name_text(&r.issuer),
+                        serial: colon_hex(&r.serial),
+                        changes,
+                    })
+                })
+                .collect();
+            by_label(&mut changed, |r| (&r.label, &r.serial));
+            d.distrust_records.changed = changed;
             d.bundle = policy.map(|p| bundle_effect(o, n, p));
         }
         (Content::Pem(o), Content::Pem(n)) => {
@@ -654,6 +750,7 @@ impl Diff {
             && self.changed.is_empty()
             && self.distrust_records.added.is_empty()
             && self.distrust_records.removed.is_empty()
+            && self.distrust_records.changed.is_empty()
             && self
                 .bundle
                 .as_ref()
@@ -689,9 +786,10 @@ impl Diff {
         if self.old.format == "certdata" {
             parts.push(format!("{} changed", self.changed.len()));
             parts.push(format!(
-                "{} distrust records added, {} removed",
+                "{} distrust records added, {} removed, {} changed",
                 self.distrust_records.added.len(),
-                self.distrust_records.removed.len()
+                self.distrust_records.removed.len(),
+                self.distrust_records.changed.len()
             ));
         }
         if let Some(b) = &self.bundle {
@@ -805,6 +903,29 @@ impl Diff {
                     truncate(&r.label, 60),
                     truncate(&r.serial, 40)
                 );
+            }
+        }
+        let changed = &self.distrust_records.changed;
+        if !changed.is_empty() {
+            let title = format!("Distrust records changed ({}):", changed.len());
+            let _ = writeln!(out, "\n{}", style.bold(&title));
+            for r in changed {
+                let _ = writeln!(
+                    out,
+                    "  {} {}  serial {}",
+                    style.yellow("~"),
+                    truncate(&r.label, 60),
+                    truncate(&r.serial, 40)
+                );
+                for ch in &r.changes {
+                    let _ = writeln!(
+                        out,
+                        "      {}: {} → {}",
+                        ch.field,
+                        ch.old_text(),
+                        ch.new_text()
+                    );
+                }
             }
         }
         if let Some(b) = &self.bundle {
@@ -956,6 +1077,28 @@ impl Diff {
             "Distrust records added",
             &head,
             records(&self.distrust_records.added),
+        );
+        let rows: Vec<Vec<String>> = self
+            .distrust_records
+            .changed
+            .iter()
+            .flat_map(|r| {
+                r.changes.iter().map(move |ch| {
+                    vec![
+                        markdown_cell(&r.label),
+                        format!("`{}`", r.serial),
+                        format!("`{}`", ch.field),
+                        markdown_cell(&ch.old_text()),
+                        markdown_cell(&ch.new_text()),
+                    ]
+                })
+            })
+            .collect();
+        table(
+            &mut out,
+            "Distrust record changes",
+            &["Label", "Serial", "Field", "Old", "New"],
+            rows,
         );
         if let Some(b) = &self.bundle {
             let _ = writeln!(out, "\n## Effect on the bundle\n");

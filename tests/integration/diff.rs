@@ -740,3 +740,51 @@ fn synthetic_cli_exit_codes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.txt:"), "{}", stderr(&o));
 }
+
+/// A distrust record whose levels change, and a step-up flag that flips,
+/// are trust changes: reported, and exit 1 (they were invisible before).
+#[test]
+fn synthetic_record_level_and_step_up_changes() {
+    let (a, rec) = (ca(), ca());
+    let old = Certdata::new()
+        .with(Entry::new(&a))
+        .with(Entry::distrust_record(&rec).label("Distrust: r"))
+        .build();
+    let mut new = Certdata::new()
+        .with(Entry::new(&a))
+        .with(
+            Entry::distrust_record(&rec)
+                .label("Distrust: r")
+                .level(Purpose::ServerAuth, TrustLevel::MustVerifyTrust),
+        )
+        .build();
+    let text = String::from_utf8(new.bytes.clone()).unwrap();
+    let off = "CKA_TRUST_STEP_UP_APPROVED CK_BBOOL CK_FALSE";
+    assert!(text.contains(off));
+    new.bytes = text
+        .replacen(off, "CKA_TRUST_STEP_UP_APPROVED CK_BBOOL CK_TRUE", 1)
+        .into_bytes();
+    let d = synth_diff(&old, &new, AT);
+    assert!(d.has_differences());
+    assert_eq!(
+        change_rows(&d),
+        BTreeSet::from([row(&a, "trust.step-up-approved", "false", "true")])
+    );
+    let changed = &d.distrust_records.changed;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].label, "Distrust: r");
+    let fields: Vec<(&str, &str)> = changed[0].changes.iter().map(pair).collect();
+    assert_eq!(fields, [("not-trusted", "must-verify-trust")]);
+    assert_eq!(changed[0].changes[0].field, "trust.server-auth");
+    assert!(d.to_markdown().contains("## Distrust record changes (1)"));
+    let text = d.to_text(nssroots::report::Style::plain());
+    assert!(text.contains("Distrust records changed (1):"), "{text}");
+    assert!(
+        text.contains("0 distrust records added, 0 removed, 1 changed"),
+        "{text}"
+    );
+    // Unchanged records are not listed.
+    let same = synth_diff(&old, &old, AT);
+    assert!(same.distrust_records.changed.is_empty());
+    assert!(!same.has_differences());
+}

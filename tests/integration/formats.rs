@@ -237,3 +237,54 @@ fn p11kit_objects_keep_trust_and_distrust_after() {
         "{object}"
     );
 }
+
+/// p11-kit blocks a trust-only record that distrusts for any purpose (a
+/// blocklist entry cannot be per purpose), and not one that distrusts
+/// nothing ("must verify" only).
+#[test]
+fn p11kit_blocks_only_records_that_distrust() {
+    use crate::synth::{Certdata, Entry, ca};
+    use nssroots::{Purpose, TrustLevel};
+    let (a, partly, not_at_all) = (ca(), ca(), ca());
+    let mut none = Entry::distrust_record(&not_at_all).label("Distrust: nothing");
+    for p in [
+        Purpose::ServerAuth,
+        Purpose::EmailProtection,
+        Purpose::CodeSigning,
+    ] {
+        none = none.level(p, TrustLevel::MustVerifyTrust);
+    }
+    let certdata = Certdata::new()
+        .with(Entry::new(&a))
+        .with(
+            Entry::distrust_record(&partly)
+                .label("Distrust: servers only")
+                .level(Purpose::EmailProtection, TrustLevel::MustVerifyTrust)
+                .level(Purpose::CodeSigning, TrustLevel::MustVerifyTrust),
+        )
+        .with(none)
+        .build();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("c.txt"), &certdata.bytes).unwrap();
+    let o = run_in(
+        d.path(),
+        &[
+            "-q",
+            "bundle",
+            "--input",
+            "c.txt",
+            "--format",
+            "p11-kit",
+            "--at",
+            "2026-01-01T00:00:00Z",
+        ],
+        None,
+    );
+    ok(&o);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("# Distrust: servers only (distrust record)"),
+        "{text}"
+    );
+    assert!(!text.contains("Distrust: nothing"), "{text}");
+}
