@@ -11,7 +11,8 @@
 //!   validity dates and serial numbers against the DER, `# Certificate "..."`
 //!   and `# Trust for "..."` names against CKA_LABEL), duplicate labels,
 //!   trusted roots already expired and distrust-after dates already past at
-//!   the reference time, unknown attributes and types, and the model's own
+//!   the reference time, a certificate and trust object that give different
+//!   distrust-after dates, unknown attributes and types, and the model's own
 //!   warnings (repeated objects, bare serial numbers).
 //! - **Notes**: certificates with no trust object (never selected), with no
 //!   distrust-after attributes at all in a file that has them, with a
@@ -249,7 +250,26 @@ pub fn lint(input: &[u8], source_name: &str, at: i64) -> Report {
                 .trust
                 .as_ref()
                 .and_then(|t| t.distrust_after.for_purpose(purpose));
-            if let (Some(date), None) = (in_trust, cert.distrust_after.for_purpose(purpose)) {
+            let in_cert = cert.distrust_after.for_purpose(purpose);
+            if let (Some(t), Some(c)) = (in_trust, in_cert)
+                && t != c
+            {
+                findings.push(finding(
+                    cert.trust.as_ref().map_or(cert.line, |t| t.line),
+                    Severity::Warning,
+                    "distrust-after-disagrees",
+                    format!(
+                        "trust object for \"{}\" gives {name} {} but its certificate object (line {}) gives {}; \
+                         nssroots applies the earlier, {}",
+                        cert.label,
+                        format_time(t),
+                        cert.line,
+                        format_time(c),
+                        format_time(t.min(c))
+                    ),
+                ));
+            }
+            if let (Some(date), None) = (in_trust, in_cert) {
                 findings.push(finding(
                     cert.trust.as_ref().map_or(cert.line, |t| t.line),
                     Severity::Note,

@@ -219,3 +219,36 @@ fn lint_exits_1_on_errors_2_when_unreadable_and_reads_stdin() {
     );
     assert!(out.contains("<stdin>: 2 errors"), "{out}");
 }
+
+/// Different distrust-after dates in the certificate and trust objects:
+/// a warning naming both and the one applied (the earlier); one date in
+/// both places, or in the certificate only, says nothing of the kind.
+#[test]
+fn different_distrust_after_dates_are_a_warning() {
+    use crate::synth::{Certdata, Entry, Place, ca};
+    use nssroots::Purpose;
+    let (a, b) = (ca(), ca());
+    let (early, late) = (1_733_011_199, 1_776_297_599); // 2024-11-30, 2026-04-15
+    let f = Certdata::new()
+        .with(
+            Entry::new(&a)
+                .label("Two Dates")
+                .distrust_after(Purpose::ServerAuth, late, Place::Certificate)
+                .distrust_after(Purpose::ServerAuth, early, Place::Trust),
+        )
+        .with(Entry::new(&b).distrust_after(Purpose::ServerAuth, early, Place::Certificate))
+        .build();
+    let r = lint(&f.bytes, "t", AT_UNIX);
+    assert_eq!(
+        messages(&r, "distrust-after-disagrees"),
+        [
+            "trust object for \"Two Dates\" gives CKA_NSS_SERVER_DISTRUST_AFTER 2024-11-30T23:59:59Z \
+             but its certificate object (line 20) gives 2026-04-15T23:59:59Z; nssroots applies the earlier, \
+             2024-11-30T23:59:59Z"
+        ]
+    );
+    assert!(
+        r.with_code("distrust-after-disagrees")
+            .all(|f| f.severity == Severity::Warning)
+    );
+}
