@@ -554,6 +554,18 @@ pub fn find<'s>(store: &'s Store, query: &str) -> Result<Vec<Found<'s>>> {
     if !exact.is_empty() {
         return Ok(exact);
     }
+    let short_hex = query.chars().filter(|c| !matches!(c, ':' | ' ')).count() < 8
+        && !query.is_empty()
+        && query
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | ' '));
+    if all.is_empty() && short_hex {
+        return Err(Error::Invalid(format!(
+            "{query:?} matches no label in {}, and a SHA-256 fingerprint prefix needs at least 8 hex digits; \
+             `nssroots list` shows every label and fingerprint",
+            store.source_name
+        )));
+    }
     if all.is_empty() || needle.is_empty() {
         return Err(Error::Invalid(format!(
             "no certificate in {} has a SHA-256 fingerprint starting with, or a label containing, {query:?}; \
@@ -754,10 +766,17 @@ fn explain_certificate(out: &mut String, c: &Certificate, policy: &Policy, style
         }
         let at = format_time(policy.at.unix);
         let expired = c.not_after < policy.at.unix;
+        // Would --include-expired change the decision? Only when the asked
+        // purposes qualify the certificate and expiry alone keeps it out.
+        let only_expiry = !d.purposes.is_empty();
         steps.push(match (expired, policy.include_expired) {
-            (true, false) => format!(
+            (true, false) if only_expiry => format!(
                 "Expiry: not valid after {}, before the reference time {at}: expired, so it is left out \
                  (--include-expired would keep it).",
+                format_time(c.not_after)
+            ),
+            (true, false) => format!(
+                "Expiry: not valid after {}, before the reference time {at}: expired as well.",
                 format_time(c.not_after)
             ),
             (true, true) => format!(

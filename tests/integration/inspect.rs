@@ -6,7 +6,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::{run, run_in, shared_certdata, stderr};
-use crate::synth::{Certdata, Entry, ca};
+use crate::synth::{Certdata, Entry, ca, ca_valid};
+use nssroots::{Purpose, TrustLevel};
 
 fn file(dir: &Path, tag: &str) -> String {
     dir.join(format!("{tag}.certdata.txt"))
@@ -389,9 +390,17 @@ fn table_fits_and_aligns_and_json_is_stable() {
 #[test]
 fn explain_errors_and_synthetic_cases() {
     let (a, b) = (ca(), ca());
+    let old = ca_valid("2000-01-01T00:00:00Z", "2020-01-01T00:00:00Z");
+    let old_trusted = ca_valid("2000-01-01T00:00:00Z", "2020-01-01T00:00:00Z");
     let f = Certdata::new()
         .with(Entry::new(&a).label("Alpha Root"))
         .with(Entry::new(&b).label("Beta Root").no_trust())
+        .with(
+            Entry::new(&old)
+                .label("Old Distrusted")
+                .level(Purpose::ServerAuth, TrustLevel::NotTrusted),
+        )
+        .with(Entry::new(&old_trusted).label("Old Trusted"))
         .build();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.txt"), &f.bytes).unwrap();
@@ -426,6 +435,20 @@ fn explain_errors_and_synthetic_cases() {
         text.contains("SELECTED") && text.contains("=> Selected: it qualifies for server-auth."),
         "{text}"
     );
+    // --include-expired is offered only where it would change the decision.
+    let (code, text, _) = ex("Old Distrusted");
+    assert_eq!(code, 0);
+    assert!(text.contains("expired as well"), "{text}");
+    assert!(!text.contains("--include-expired would keep it"), "{text}");
+    let (_, text, _) = ex("Old Trusted");
+    assert!(text.contains("--include-expired would keep it"), "{text}");
+    // A hex query too short to be a fingerprint prefix says so.
+    let short = &a.sha256[..7];
+    let (code, _, err) = ex(short);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs at least 8 hex digits"), "{err}");
+    let (code, _, _) = ex(&a.sha256[..8]);
+    assert_eq!(code, 0);
     let (code, out, err) = ex("Gamma");
     assert_eq!(code, 2);
     assert!(out.is_empty());
@@ -440,5 +463,5 @@ fn explain_errors_and_synthetic_cases() {
     assert_eq!(o.status.code(), Some(0));
     let t = String::from_utf8(o.stdout).unwrap();
     assert!(t.starts_with("standard input\nSHA-256: "), "{t}");
-    assert!(t.contains("2 certificates, 1 selected"));
+    assert!(t.contains("4 certificates, 1 selected"), "{t}");
 }
