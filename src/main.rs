@@ -62,8 +62,8 @@ enum Command {
     Diff(Deferred<DiffArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
-    /// Print the man page (roff) on standard output.
-    Man,
+    /// Print a man page (roff) on standard output: nssroots(1), or a subcommand's own page with all its options.
+    Man(ManArgs),
     /// Download certdata.txt from upstream over verified HTTPS and replace a
     /// local copy, only with a file that parses and trusts something.
     Fetch(Deferred<FetchArgs>),
@@ -146,13 +146,13 @@ struct UpstreamArgs {
     #[arg(long, requires = "lock")]
     locked: bool,
 
-    /// Largest download accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = fetch::DEFAULT_MAX_SIZE)]
-    max_size: u64,
+    /// Largest download accepted, in bytes [default: 16777216].
+    #[arg(long, value_name = "BYTES")]
+    max_size: Option<u64>,
 
-    /// Seconds allowed to connect, and for each read and write after that.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    timeout: u64,
+    /// Seconds allowed to connect, and for each read and write after that [default: 30].
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
 }
 
 impl UpstreamArgs {
@@ -167,10 +167,10 @@ impl UpstreamArgs {
     }
 
     fn options(&self, quiet: bool) -> FetchOptions {
-        let timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        let timeout = std::time::Duration::from_secs(self.timeout.unwrap_or(30).max(1));
         FetchOptions {
             roots: self.ca_file.clone().map_or(Roots::Platform, Roots::File),
-            max_size: self.max_size,
+            max_size: self.max_size.unwrap_or(fetch::DEFAULT_MAX_SIZE),
             connect_timeout: timeout,
             timeout,
             progress: !quiet,
@@ -569,9 +569,40 @@ fn run_completions(args: &CompletionsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_man() -> Result<ExitCode> {
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// A subcommand whose page to print, nssroots-COMMAND(1): e.g. `nssroots man bundle > nssroots-bundle.1`.
+    #[arg(value_name = "COMMAND")]
+    command: Option<String>,
+}
+
+fn run_man(args: &ManArgs) -> Result<ExitCode> {
+    let mut cli = Cli::command();
+    cli.build();
+    let page = match &args.command {
+        None => cli,
+        Some(name) => cli
+            .get_subcommands()
+            .find(|c| c.get_name() == name && name != "help")
+            .cloned()
+            .with_context(|| {
+                let names: Vec<&str> = cli
+                    .get_subcommands()
+                    .map(clap::Command::get_name)
+                    .filter(|n| *n != "help")
+                    .collect();
+                format!(
+                    "no subcommand {name:?}; expected one of {}",
+                    names.join(", ")
+                )
+            })?
+            .name(format!("nssroots-{name}")),
+    };
+    // The footer holds the short version; the snapshot details are in the
+    // VERSION section (the long version), which would overflow the footer.
+    let page = page.version(env!("CARGO_PKG_VERSION"));
     let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(page)
         .render(&mut buf)
         .context("rendering the man page")?;
     emit(&buf)?;
@@ -595,9 +626,13 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
             || args.upstream.url.is_some()
             || args.upstream.lock.is_some()
             || args.upstream.sha256.is_some()
-            || args.upstream.ca_file.is_some())
+            || args.upstream.ca_file.is_some()
+            || args.upstream.max_size.is_some()
+            || args.upstream.timeout.is_some())
     {
-        bail!("--channel, --nss-tag, --url, --ca-file, --sha256 and --lock need --fetch");
+        bail!(
+            "--channel, --nss-tag, --url, --ca-file, --sha256, --lock, --max-size and --timeout need --fetch"
+        );
     }
     if !args.fetch {
         ui.snapshot_notes(&source, &policy);
@@ -865,7 +900,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => run_explain(ui, args),
         Command::Diff(args) => run_diff(ui, args),
         Command::Completions(args) => run_completions(args),
-        Command::Man => run_man(),
+        Command::Man(args) => run_man(args),
         Command::Fetch(args) => run_fetch(ui, args),
         Command::Lint(args) => run_lint(args),
     };

@@ -223,6 +223,8 @@ fn usage_errors_exit_2() {
         &["bundle", "--max-input-size", "1000"],
         &["bundle", "--grace-days", "30", "--distrust-after", "keep"],
         &["bundle", "--java-password-file", "Cargo.toml"],
+        &["bundle", "--max-size", "1000"],
+        &["bundle", "--timeout", "5"],
         &["frobnicate"],
     ] {
         let o = run(args);
@@ -375,6 +377,32 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
         assert!(man.contains(s), "man page mentions {s}");
     }
     assert_eq!(run(&["man"]).stdout, man.as_bytes(), "deterministic");
+    // The footer holds the short version, not the long one with the snapshot.
+    assert!(
+        man.contains(".TH nssroots 1  \"nssroots 0.1.0\""),
+        "{}",
+        &man[..300.min(man.len())]
+    );
+    // Each subcommand has its own page with every option.
+    let o = run(&["man", "bundle"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = String::from_utf8(o.stdout).unwrap();
+    assert!(page.contains(".TH nssroots-bundle 1"));
+    for s in [
+        "\\-\\-distrust\\-after",
+        "\\-\\-grace\\-days",
+        "\\-\\-format",
+        "\\-\\-check",
+    ] {
+        assert!(page.contains(s), "nssroots-bundle(1) documents {s}");
+    }
+    let o = run(&["man", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("expected one of bundle, list"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
