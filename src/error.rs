@@ -91,7 +91,7 @@ pub enum Error {
     /// The policy selected no certificate and an empty bundle was not allowed.
     #[error(
         "the policy selects no certificate from {source_name} ({total} certificate objects); \
-         refusing to write an empty bundle (pass --allow-empty to write one anyway)"
+         refusing to write an empty bundle (pass --allow-empty, or set BundleOptions::allow_empty, to write one anyway)"
     )]
     EmptySelection {
         /// Name of the input.

@@ -46,7 +46,9 @@ pub struct ReferenceTime {
 }
 
 impl ReferenceTime {
-    /// A reference time given as an RFC 3339 string (`--at`). A fraction of
+    /// A reference time given as an RFC 3339 string (`--at`). Outputs say it
+    /// came "from --at", as the CLI's do, so a bundle made by a `build.rs`
+    /// with it has the bytes of `nssroots bundle --at` with the same time. A fraction of
     /// a second is rounded up: certificate times are whole seconds, and
     /// `20:53:42.5Z` is after a notAfter of `20:53:42Z`.
     ///
@@ -200,6 +202,8 @@ pub struct Policy {
     /// How distrust-after dates apply.
     pub distrust_after: DistrustAfterMode,
     /// Grace in days for every purpose, instead of [`default_grace_days`].
+    /// Only [`DistrustAfterMode::Grace`] uses it (the CLI refuses it with the
+    /// other rules; here it is ignored).
     pub grace_days: Option<u32>,
 }
 
