@@ -72,6 +72,50 @@ fn debian_lists_equal_the_server_trust_rule() {
     assert_eq!(checked, 8);
 }
 
+/// Go's x509roots/nss: the server-auth trusted-delegator set without the
+/// roots with CKA_NSS_MOZILLA_CA_POLICY false and without the one root Go's
+/// parser leaves out by name ("TUBITAK Kamu SM SSL Kok Sertifikasi - Surum
+/// 1"), per ../shared/certdata/README.md. So nssroots' set (include-expired,
+/// keep) is Go's plus exactly those.
+#[test]
+fn go_lists_are_the_server_trust_rule_minus_gos_exclusions() {
+    let Some(dir) = shared_certdata() else { return };
+    let mut checked = 0;
+    let mut tubitak_seen = 0;
+    for (tag, path) in shared_files(&dir) {
+        let Some(go) = reference_set(&dir, &format!("{tag}.go-nss.sha256.txt")) else {
+            continue;
+        };
+        let store = Store::from_bytes(&std::fs::read(&path).unwrap(), &tag).unwrap();
+        let got = selected(
+            &policy(Purpose::ServerAuth, "2026-11-22T23:15:00Z", true),
+            &store,
+        );
+        let excluded: BTreeSet<String> = store
+            .certificates
+            .iter()
+            .filter(|c| {
+                c.mozilla_ca_policy == Some(false)
+                    || c.label == "TUBITAK Kamu SM SSL Kok Sertifikasi - Surum 1"
+            })
+            .map(|c| c.sha256_hex())
+            .collect();
+        tubitak_seen += store
+            .certificates
+            .iter()
+            .filter(|c| c.label.starts_with("TUBITAK Kamu SM SSL") && got.contains(&c.sha256_hex()))
+            .count();
+        let expected: BTreeSet<String> = got.difference(&excluded).cloned().collect();
+        assert_eq!(expected, go, "{tag}");
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+    assert!(
+        tubitak_seen >= 6,
+        "the TUBITAK root makes the difference in most files"
+    );
+}
+
 /// mk-ca-bundle.pl's rule: trusted-delegator for the purpose, not expired at
 /// its run time (2026-11-22 23:15 UTC), distrust-after ignored.
 ///
