@@ -533,6 +533,18 @@ fn trust_changes(
     out
 }
 
+/// A markdown table row for one change: label, the object's key (in code
+/// style), field, old and new values.
+fn change_row(label: &str, key: &str, ch: &Change) -> Vec<String> {
+    vec![
+        markdown_cell(label),
+        format!("`{key}`"),
+        format!("`{}`", ch.field),
+        markdown_cell(&ch.old_text()),
+        markdown_cell(&ch.new_text()),
+    ]
+}
+
 fn record_key(r: &TrustRecord) -> (&[u8], &[u8]) {
     (&r.issuer, &r.serial)
 }
@@ -1037,15 +1049,7 @@ impl Diff {
         ] {
             let rows: Vec<Vec<String>> = self
                 .changes_of_kind(kind)
-                .map(|(c, ch)| {
-                    vec![
-                        markdown_cell(&c.label),
-                        format!("`{}`", short(&c.sha256)),
-                        format!("`{}`", ch.field),
-                        markdown_cell(&ch.old_text()),
-                        markdown_cell(&ch.new_text()),
-                    ]
-                })
+                .map(|(c, ch)| change_row(&c.label, short(&c.sha256), ch))
                 .collect();
             table(
                 &mut out,
@@ -1083,15 +1087,9 @@ impl Diff {
             .changed
             .iter()
             .flat_map(|r| {
-                r.changes.iter().map(move |ch| {
-                    vec![
-                        markdown_cell(&r.label),
-                        format!("`{}`", r.serial),
-                        format!("`{}`", ch.field),
-                        markdown_cell(&ch.old_text()),
-                        markdown_cell(&ch.new_text()),
-                    ]
-                })
+                r.changes
+                    .iter()
+                    .map(move |ch| change_row(&r.label, &r.serial, ch))
             })
             .collect();
         table(

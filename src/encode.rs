@@ -200,30 +200,19 @@ pub fn header(
     let removed: Vec<_> = selection
         .rejected
         .iter()
-        .filter(|(_, d)| {
-            d.reasons
-                .iter()
-                .any(|r| matches!(r, Reason::DistrustAfterPassed { .. }))
-        })
+        .filter(|(_, d)| passed_dates(&d.reasons).next().is_some())
         .collect();
     if !removed.is_empty() {
         out.push_str("## Left out for a passed distrust-after date:\n");
         for (c, d) in removed {
-            for r in &d.reasons {
-                if let Reason::DistrustAfterPassed {
-                    purpose,
-                    date,
-                    cutoff,
-                } = r
-                {
-                    let _ = writeln!(
-                        out,
-                        "##   {}: {purpose} distrust-after {}, left out since {}",
-                        comment_safe(&c.label),
-                        format_time(*date),
-                        format_time(*cutoff)
-                    );
-                }
+            for (purpose, date, cutoff) in passed_dates(&d.reasons) {
+                let _ = writeln!(
+                    out,
+                    "##   {}: {purpose} distrust-after {}, left out since {}",
+                    comment_safe(&c.label),
+                    format_time(date),
+                    format_time(cutoff)
+                );
             }
         }
     }
@@ -231,32 +220,21 @@ pub fn header(
     // reading a bundle without per-purpose trust trusts it for both.
     let partly: Vec<_> = selected
         .iter()
-        .filter(|(_, d)| {
-            d.set_aside
-                .iter()
-                .any(|r| matches!(r, Reason::DistrustAfterPassed { .. }))
-        })
+        .filter(|(_, d)| passed_dates(&d.set_aside).next().is_some())
         .collect();
     if !partly.is_empty() {
         out.push_str("## Selected, though past a distrust-after date for another asked purpose:\n");
         for (c, d) in partly {
             let kept: Vec<&str> = d.purposes.iter().map(|p| p.name()).collect();
-            for r in &d.set_aside {
-                if let Reason::DistrustAfterPassed {
-                    purpose,
-                    date,
-                    cutoff,
-                } = r
-                {
-                    let _ = writeln!(
-                        out,
-                        "##   {}: {purpose} distrust-after {}, cut off since {}; selected for {}",
-                        comment_safe(&c.label),
-                        format_time(*date),
-                        format_time(*cutoff),
-                        kept.join(", ")
-                    );
-                }
+            for (purpose, date, cutoff) in passed_dates(&d.set_aside) {
+                let _ = writeln!(
+                    out,
+                    "##   {}: {purpose} distrust-after {}, cut off since {}; selected for {}",
+                    comment_safe(&c.label),
+                    format_time(date),
+                    format_time(cutoff),
+                    kept.join(", ")
+                );
             }
         }
     }
@@ -264,6 +242,18 @@ pub fn header(
     let _ = writeln!(out, "## Certificates: {}", selected.len());
     out.push_str("##\n");
     out
+}
+
+/// The passed distrust-after dates among `reasons`: purpose, date, cutoff.
+pub(crate) fn passed_dates(reasons: &[Reason]) -> impl Iterator<Item = (Purpose, i64, i64)> + '_ {
+    reasons.iter().filter_map(|r| match r {
+        Reason::DistrustAfterPassed {
+            purpose,
+            date,
+            cutoff,
+        } => Some((*purpose, *date, *cutoff)),
+        _ => None,
+    })
 }
 
 /// The `#` comment block written before a certificate: label, subject,

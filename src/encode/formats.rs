@@ -27,7 +27,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Purpose, Store, TrustLevel};
-use crate::select::{Decision, Policy, Reason, Selection};
+use crate::select::{Decision, Policy, Selection};
 
 kebab_enum!(
     /// An output format.
@@ -230,14 +230,9 @@ pub fn purpose_trust(cert: &Certificate, policy: &Policy) -> (Vec<Purpose>, Vec<
         .copied()
         .filter(|p| d.purposes.contains(p) && policy.purposes.contains(p))
         .collect();
-    let passed: BTreeSet<Purpose> = d
-        .reasons
-        .iter()
-        .chain(&d.set_aside)
-        .filter_map(|r| match r {
-            Reason::DistrustAfterPassed { purpose, .. } => Some(*purpose),
-            _ => None,
-        })
+    let passed: BTreeSet<Purpose> = super::passed_dates(&d.reasons)
+        .chain(super::passed_dates(&d.set_aside))
+        .map(|(purpose, _, _)| purpose)
         .collect();
     let rejected = EKU_PURPOSES
         .iter()
