@@ -429,6 +429,13 @@ fn by_label<T>(v: &mut [T], key: impl Fn(&T) -> (&str, &str)) {
     v.sort_by(|a, b| key(a).cmp(&key(b)));
 }
 
+/// Adds the change of `field` from `old` to `new` to `out`, if they differ.
+fn push_change(out: &mut Vec<Change>, field: String, old: Option<Value>, new: Option<Value>) {
+    if old != new {
+        out.push(Change { field, old, new });
+    }
+}
+
 fn date_value(d: Option<i64>) -> Option<Value> {
     d.map(|d| Value::Text(format_time(d)))
 }
@@ -443,15 +450,7 @@ pub fn changes(old: &Certificate, new: &Certificate) -> Vec<Change> {
         &|p| new.distrust_after(p),
         (step_up(old), step_up(new)),
     );
-    let mut push = |field: String, o: Option<Value>, n: Option<Value>| {
-        if o != n {
-            out.push(Change {
-                field,
-                old: o,
-                new: n,
-            });
-        }
-    };
+    let mut push = |field: String, o, n| push_change(&mut out, field, o, n);
     push(
         "label".to_owned(),
         Some(Value::Text(old.label.clone())),
@@ -474,13 +473,12 @@ pub fn record_changes(old: &TrustRecord, new: &TrustRecord) -> Vec<Change> {
         &|p| new.distrust_after.for_purpose(p),
         (old.step_up_approved, new.step_up_approved),
     );
-    if old.label != new.label {
-        out.push(Change {
-            field: "label".to_owned(),
-            old: Some(Value::Text(old.label.clone())),
-            new: Some(Value::Text(new.label.clone())),
-        });
-    }
+    push_change(
+        &mut out,
+        "label".to_owned(),
+        Some(Value::Text(old.label.clone())),
+        Some(Value::Text(new.label.clone())),
+    );
     out
 }
 
@@ -494,15 +492,7 @@ fn trust_changes(
     step_up: (Option<bool>, Option<bool>),
 ) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut push = |field: String, o: Option<Value>, n: Option<Value>| {
-        if o != n {
-            out.push(Change {
-                field,
-                old: o,
-                new: n,
-            });
-        }
-    };
+    let mut push = |field: String, o, n| push_change(&mut out, field, o, n);
     for &p in Purpose::ALL {
         let level = |l: Option<TrustLevel>| l.map(|l| Value::Text(l.name().to_owned()));
         push(
