@@ -316,9 +316,11 @@ impl TrustRecord {
 
     /// Whether two records say the same thing (labels, lines and the way the
     /// hashes are stated may differ).
+    /// Whether the two give the same trust. An absent step-up flag is false
+    /// (PKCS #11 3.2 trust objects have none).
     pub fn same_trust(&self, other: &TrustRecord) -> bool {
         self.levels == other.levels
-            && self.step_up_approved == other.step_up_approved
+            && self.step_up_approved.unwrap_or(false) == other.step_up_approved.unwrap_or(false)
             && self.distrust_after == other.distrust_after
     }
 }
@@ -906,6 +908,14 @@ impl Ctx<'_> {
                         }),
                     }
                 }
+                // A purpose with a value of another type: dropping it would
+                // lose a trust (or a distrust) NSS's build would keep.
+                (name, v) if Purpose::from_attribute(name).is_some() => {
+                    return Err(self.err(
+                        a.line,
+                        format!("{name} has type {}; expected CK_TRUST", v.type_name()),
+                    ));
+                }
                 _ => {}
             }
         }
@@ -932,7 +942,23 @@ impl Ctx<'_> {
                     "CKA_SERIAL_NUMBER",
                     "the DER of the certificate's serial number",
                 )?;
-                integer_content(der).unwrap_or(der).to_vec()
+                // NSS finds trust by the certificate's DER serial number,
+                // compared byte for byte: a bare or non-minimal value here
+                // would pair with no certificate in NSS, so it must not here.
+                match integer_content(der) {
+                    Some(content) if crate::der::tlv(crate::der::INTEGER, content) == der => {
+                        content.to_vec()
+                    }
+                    _ => {
+                        return Err(self.err(
+                            obj.line,
+                            format!(
+                                "trust object \"{label}\": CKA_SERIAL_NUMBER is not one DER INTEGER with a minimal length; \
+                                 NSS compares it byte for byte with the certificate's DER serial number, so it would pair with no certificate"
+                            ),
+                        ));
+                    }
+                }
             },
             levels,
             step_up_approved: self.bool_attr(obj, "CKA_TRUST_STEP_UP_APPROVED")?,
@@ -1705,6 +1731,27 @@ mod tests {
         assert_eq!(parse_utc_time(b"2411302359Z"), None);
         assert_eq!(parse_utc_time(b"24113023595xZ"), None);
         assert_eq!(parse_utc_time(b"241130235959+"), None);
+    }
+
+    /// A PKCS #11 3.2 trust object has no step-up flag: beside an NSS one
+    /// with CK_FALSE for the same certificate it is the same trust, not a
+    /// conflict that would refuse the file.
+    #[test]
+    fn an_absent_step_up_flag_is_false() {
+        let record = |step_up| TrustRecord {
+            label: "x".into(),
+            line: 1,
+            issuer: vec![0x30, 0],
+            serial: vec![1],
+            levels: [None; 15],
+            step_up_approved: step_up,
+            distrust_after: DistrustAfter::default(),
+            hashes: Vec::new(),
+            spelling: Spelling::Nss,
+        };
+        assert!(record(None).same_trust(&record(Some(false))));
+        assert!(record(Some(false)).same_trust(&record(None)));
+        assert!(!record(None).same_trust(&record(Some(true))));
     }
 
     #[test]

@@ -916,7 +916,24 @@ impl<'n> Parser<'n> {
                     ),
                 });
             }
-            match attribute_line(line).map_err(|e| syntax(source_name, line_no, line, e))? {
+            let parsed = attribute_line(line).map_err(|e| syntax(source_name, line_no, line, e))?;
+            let name = match &parsed {
+                Parsed::OctalStart(name) | Parsed::Value(name, _) => *name,
+            };
+            if name != "CKA_CLASS" && name.contains("CKA_CLASS") {
+                // certdata.perl starts an object at any name containing
+                // CKA_CLASS: NSS's build would cut this object in two.
+                return Err(Error::Syntax {
+                    source_name: source_name.to_owned(),
+                    line: line_no,
+                    column: 1,
+                    message: format!(
+                        "attribute {name}: NSS's certdata.perl starts a new object at any name containing CKA_CLASS; \
+                         expected CKA_CLASS itself or another name"
+                    ),
+                });
+            }
+            match parsed {
                 Parsed::OctalStart(name) => {
                     if current.is_none() {
                         return Err(outside_object(source_name, line_no, name));

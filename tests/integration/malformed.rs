@@ -432,6 +432,30 @@ fn cases() -> Vec<(&'static str, Edit)> {
             );
             insert(s, b, format!("\n{again}").as_bytes())
         }),
+        // NSS compares the trust object's serial byte for byte with the
+        // certificate's DER serial number: a bare serial or a long-form
+        // length pairs with nothing there, so it is an error here.
+        ("58-trust-bare-serial", |s| {
+            let (a, _) = body_line(s, trust1(s).0, "CKA_SERIAL_NUMBER");
+            format!("{}{}", &s[..a], &s[a + 8..]).into_bytes()
+        }),
+        ("59-trust-serial-long-length", |s| {
+            let (a, _) = body_line(s, trust1(s).0, "CKA_SERIAL_NUMBER");
+            insert(s, a + 4, b"\\201")
+        }),
+        ("60-trust-purpose-wrong-type", |s| {
+            replace_first(
+                s,
+                trust1(s).0,
+                "CKA_TRUST_SERVER_AUTH CK_TRUST",
+                "CKA_TRUST_SERVER_AUTH CK_ULONG",
+            )
+        }),
+        // certdata.perl would start an object here (its test is a regex).
+        ("61-name-containing-cka-class", |s| {
+            let i = after(s, trust1(s).0, "CKO_NSS_TRUST\n");
+            insert(s, i, b"CKA_CLASSX CK_BBOOL CK_TRUE\n")
+        }),
     ]
 }
 
