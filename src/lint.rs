@@ -12,7 +12,8 @@
 //!   and `# Trust for "..."` names against CKA_LABEL), duplicate labels,
 //!   trusted roots already expired and distrust-after dates already past at
 //!   the reference time, a certificate and trust object that give different
-//!   distrust-after dates, unknown attributes and types, and the model's own
+//!   distrust-after dates, a distrust object whose stated hash is that of a
+//!   certificate its issuer and serial do not name, unknown attributes and types, and the model's own
 //!   warnings (repeated objects, bare serial numbers).
 //! - **Notes**: certificates with no trust object (never selected), with no
 //!   distrust-after attributes at all in a file that has them, with a
@@ -506,6 +507,31 @@ fn store_checks(
                     record.label
                 ),
             ));
+        }
+        // Its hash names a certificate its issuer and serial do not: NSS
+        // (which pairs by issuer and serial) does not distrust it, tools
+        // that pair by hash (Go's parser) do.
+        for (alg, hash) in &record.hashes {
+            if let Some(cert) = store
+                .certificates
+                .iter()
+                .find(|c| alg.digest(&c.der) == *hash)
+            {
+                findings.push(finding(
+                    record.line,
+                    Severity::Warning,
+                    "distrust-hash-names-other",
+                    format!(
+                        "distrust object \"{}\" states the {} hash of certificate \"{}\" (line {}), but not its \
+                         issuer and serial number: NSS does not distrust that certificate, tools that pair trust by hash do",
+                        record.label,
+                        alg.name(),
+                        cert.label,
+                        cert.line
+                    ),
+                ));
+                break;
+            }
         }
     }
 }

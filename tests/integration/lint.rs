@@ -252,3 +252,41 @@ fn different_distrust_after_dates_are_a_warning() {
             .all(|f| f.severity == Severity::Warning)
     );
 }
+
+/// A distrust object whose serial is written differently (a redundant
+/// leading zero) pairs with nothing, yet its hashes are those of a
+/// certificate in the file: NSS keeps trusting that certificate, Go would
+/// not. lint says so.
+#[test]
+fn a_distrust_hash_naming_another_certificate_is_a_warning() {
+    use crate::synth::{Certdata, Entry, ca};
+    let a = ca();
+    let f = Certdata::new()
+        .with(Entry::new(&a).label("Alpha"))
+        .with(
+            Entry::distrust_record(&a)
+                .hashes(true, true)
+                .label("Distrust: Alpha again"),
+        )
+        .build();
+    let text = String::from_utf8(f.bytes).unwrap();
+    let key = "CKA_SERIAL_NUMBER MULTILINE_OCTAL\n\\002\\";
+    let at = text.rfind(key).unwrap() + key.len();
+    let len = u8::from_str_radix(&text[at..at + 3], 8).unwrap();
+    let edited = format!("{}{:03o}\\000{}", &text[..at], len + 1, &text[at + 3..]);
+    let r = lint(edited.as_bytes(), "t", AT_UNIX);
+    let found = messages(&r, "distrust-hash-names-other");
+    assert_eq!(found.len(), 1, "{}", r.to_text());
+    assert!(
+        found[0].starts_with("distrust object \"Distrust: Alpha again\" states the SHA-1 hash of certificate \"Alpha\""),
+        "{}",
+        found[0]
+    );
+    // The unedited record pairs with Alpha: no such warning (and no record).
+    let plain = lint(
+        &Certdata::new().with(Entry::new(&a)).build().bytes,
+        "t",
+        AT_UNIX,
+    );
+    assert_eq!(plain.with_code("distrust-hash-names-other").count(), 0);
+}
