@@ -167,14 +167,17 @@ impl UpstreamArgs {
     }
 
     fn options(&self, quiet: bool) -> FetchOptions {
-        let timeout = std::time::Duration::from_secs(self.timeout.unwrap_or(30).max(1));
+        let defaults = FetchOptions::default();
+        let timeout = self.timeout.map_or(defaults.timeout, |s| {
+            std::time::Duration::from_secs(s.max(1))
+        });
         FetchOptions {
             roots: self.ca_file.clone().map_or(Roots::Platform, Roots::File),
-            max_size: self.max_size.unwrap_or(fetch::DEFAULT_MAX_SIZE),
+            max_size: self.max_size.unwrap_or(defaults.max_size),
             connect_timeout: timeout,
             timeout,
             progress: !quiet,
-            ..FetchOptions::default()
+            ..defaults
         }
     }
 
@@ -657,8 +660,8 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
             (Some(_), false) => bail!(
                 "bundle --fetch reads --lock only with --locked (it writes no lock file: `nssroots fetch --lock` does)"
             ),
-            (None, true) => bail!("--locked needs --lock PATH"),
-            (None, false) => None,
+            // --locked without --lock: clap refuses it (`requires = "lock"`).
+            (None, _) => None,
         };
         let download = match fetch::get(&url, &args.upstream.options(ui.quiet), None)? {
             fetch::Response::Body(d) => d,
