@@ -498,15 +498,21 @@ impl Found<'_> {
     }
 }
 
-/// The hex digits of a fingerprint query (colons and spaces dropped,
-/// lowercased), if it is one: at least 8 hex digits and nothing else.
-fn fingerprint_query(query: &str) -> Option<String> {
+/// The hex digits of `query` (colons and spaces dropped, lowercased), if
+/// it is nothing else.
+fn hex_digits(query: &str) -> Option<String> {
     let hex: String = query
         .chars()
         .filter(|c| !matches!(c, ':' | ' '))
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    (hex.len() >= 8 && hex.len() <= 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
+    hex.chars().all(|c| c.is_ascii_hexdigit()).then_some(hex)
+}
+
+/// The hex digits of a fingerprint query, if it is one: at least 8 hex
+/// digits and nothing else.
+fn fingerprint_query(query: &str) -> Option<String> {
+    hex_digits(query).filter(|hex| hex.len() >= 8 && hex.len() <= 64)
 }
 
 /// Finds what `query` names in `store`: a SHA-256 fingerprint or a unique
@@ -554,11 +560,7 @@ pub fn find<'s>(store: &'s Store, query: &str) -> Result<Vec<Found<'s>>> {
     if !exact.is_empty() {
         return Ok(exact);
     }
-    let short_hex = query.chars().filter(|c| !matches!(c, ':' | ' ')).count() < 8
-        && !query.is_empty()
-        && query
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | ' '));
+    let short_hex = !query.is_empty() && hex_digits(query).is_some_and(|hex| hex.len() < 8);
     if all.is_empty() && short_hex {
         return Err(Error::Invalid(format!(
             "{query:?} matches no label in {}, and a SHA-256 fingerprint prefix needs at least 8 hex digits; \
