@@ -495,6 +495,18 @@ fn store_checks(
             }
         }
     }
+    // The certificates by each hash a distrust object states (computed
+    // once per algorithm, not once per object).
+    let mut by_hash: HashMap<(HashAlgorithm, Vec<u8>), &Certificate> = HashMap::new();
+    for record in &store.distrust {
+        for (alg, _) in &record.hashes {
+            if !by_hash.keys().any(|(a, _)| a == alg) {
+                for cert in store.certificates.iter().rev() {
+                    by_hash.insert((*alg, alg.digest(&cert.der)), cert);
+                }
+            }
+        }
+    }
     for record in &store.distrust {
         if record.hashes.is_empty() {
             findings.push(finding(
@@ -512,11 +524,7 @@ fn store_checks(
         // (which pairs by issuer and serial) does not distrust it, tools
         // that pair by hash (Go's parser) do.
         for (alg, hash) in &record.hashes {
-            if let Some(cert) = store
-                .certificates
-                .iter()
-                .find(|c| alg.digest(&c.der) == *hash)
-            {
+            if let Some(cert) = by_hash.get(&(*alg, hash.clone())) {
                 findings.push(finding(
                     record.line,
                     Severity::Warning,
