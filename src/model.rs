@@ -315,8 +315,7 @@ impl TrustRecord {
     }
 
     /// Whether two records say the same thing (labels, lines and the way the
-    /// hashes are stated may differ).
-    /// Whether the two give the same trust. An absent step-up flag is false
+    /// hashes are stated may differ). An absent step-up flag is false
     /// (PKCS #11 3.2 trust objects have none).
     pub fn same_trust(&self, other: &TrustRecord) -> bool {
         self.levels == other.levels

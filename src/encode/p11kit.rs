@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use super::formats::{Request, purpose_trust};
-use super::openssl::{EKU_PURPOSES, eku_oid};
+use super::openssl::{EKU_PURPOSES, NO_PURPOSE_OID, eku_oid};
 use super::push_pem_block;
 use crate::der;
 use crate::model::{Certificate, Purpose, TrustLevel, TrustRecord};
@@ -17,7 +17,6 @@ use crate::select::Decision;
 
 /// p11-kit's "OpenSSL reject" extension.
 const REJECT_OID: &str = "1.3.6.1.4.1.3319.6.10.1";
-use super::openssl::NO_PURPOSE_OID;
 /// Extended key usage.
 const EKU_OID: &str = "2.5.29.37";
 
