@@ -8,6 +8,8 @@ Python's own wait4 reports counts the forked Python's memory too). Then checks
 linear growth: the newest file's objects repeated 10x and 100x.
 
 Usage: bench/bench.py [--runs N] [--binary PATH] [--against PATH] [CERTDATA]
+--binary defaults to the plain release build (target/release/nssroots); `make
+bench` passes the `make release` binary and times the plain one against it.
 --against PATH times a second nssroots binary in the same interleaved runs
 (say, one built from an older commit): on a shared VM, sha256sum's time moves
 from hour to hour, so two binaries are best compared in one run.
@@ -107,17 +109,21 @@ def main():
     ap.add_argument("certdata", nargs="?")
     args = ap.parse_args()
     if not os.path.exists(args.binary):
-        sys.exit(f"{args.binary} not found: run `cargo build --release` first")
+        sys.exit(f"{args.binary} not found: run `make release` (or `cargo build --release`) first")
     path = args.certdata or newest_certdata()
     size = os.path.getsize(path)
     print(f"file: {os.path.relpath(path)} ({size} bytes), {args.runs} interleaved runs each, reference time {AT}")
     m_nss, m_sha, rss_nss, rss_sha, *m_other = bench(args.binary, path, args.runs, args.against)
-    print(f"{'command':<28}{'median wall':>14}{'peak RSS':>14}")
-    print(f"{'nssroots bundle --input':<28}{m_nss * 1000:>11.2f} ms{mib(rss_nss):>10.2f} MiB")
-    print(f"{'sha256sum':<28}{m_sha * 1000:>11.2f} ms{mib(rss_sha):>10.2f} MiB")
+    names = [os.path.relpath(args.binary) + " bundle", "sha256sum"]
     if m_other:
-        print(f"{'--against binary':<28}{m_other[0] * 1000:>11.2f} ms"
-              f"   (this binary / it: {m_nss / m_other[0]:.3f}, it / sha256sum: {m_other[0] / m_sha:.3f})")
+        names.append(os.path.relpath(args.against) + " bundle")
+    w = max(len(n) for n in names) + 2
+    print(f"{'command':<{w}}{'median wall':>14}{'peak RSS':>14}")
+    print(f"{names[0]:<{w}}{m_nss * 1000:>11.2f} ms{mib(rss_nss):>10.2f} MiB")
+    print(f"{names[1]:<{w}}{m_sha * 1000:>11.2f} ms{mib(rss_sha):>10.2f} MiB")
+    if m_other:
+        print(f"{names[2]:<{w}}{m_other[0] * 1000:>11.2f} ms"
+              f"   (--binary / it: {m_nss / m_other[0]:.3f}, it / sha256sum: {m_other[0] / m_sha:.3f})")
     print(f"ratio nssroots/sha256sum: {m_nss / m_sha:.3f} (target <= 0.6)")
     print(f"nssroots peak RSS: {mib(rss_nss):.2f} MiB (target <= 6 MiB)")
 
