@@ -1610,18 +1610,15 @@ mod tests {
             from_file(crlf.as_bytes()).unwrap(),
             single_pass(crlf.as_bytes()).unwrap()
         );
-        // Errors in the first part, near the cuts and in the later parts.
+        // Errors in the first part, near each cut and in the last part.
         let text = std::str::from_utf8(data).unwrap();
         let ends: Vec<usize> = text.match_indices("\nEND\n").map(|(i, _)| i).collect();
-        for k in [
-            3,
-            ends.len() / 4,
-            ends.len() / 2 - 1,
-            ends.len() / 2,
-            ends.len() / 2 + 1,
-            ends.len() * 3 / 4,
-            ends.len() - 2,
-        ] {
+        let parts = usize::try_from(split::PARTS).unwrap();
+        let near_cuts = (1..parts).flat_map(|j| {
+            let cut = ends.len() * j / parts;
+            [cut - 1, cut, cut + 1]
+        });
+        for k in [3].into_iter().chain(near_cuts).chain([ends.len() - 2]) {
             let bad = format!("{}{}", &text[..ends[k]], &text[ends[k] + 4..]);
             let expected = single_pass(bad.as_bytes()).unwrap_err().to_string();
             assert_eq!(
