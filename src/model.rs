@@ -220,6 +220,18 @@ impl HashAlgorithm {
         })
     }
 
+    /// How many bytes its digest has.
+    pub fn digest_len(self) -> usize {
+        match self {
+            HashAlgorithm::Md5 => 16,
+            HashAlgorithm::Sha1 => 20,
+            HashAlgorithm::Sha224 => 28,
+            HashAlgorithm::Sha256 => 32,
+            HashAlgorithm::Sha384 => 48,
+            HashAlgorithm::Sha512 => 64,
+        }
+    }
+
     /// The algorithm whose digest has `len` bytes.
     pub fn from_len(len: usize) -> Option<HashAlgorithm> {
         Some(match len {
@@ -919,14 +931,14 @@ impl Ctx<'_> {
             }
         }
         for (alg, h) in &hashes {
-            if h.len() != alg.digest(b"").len() {
+            if h.len() != alg.digest_len() {
                 return Err(self.err(
                     obj.line,
                     format!(
                         "trust object \"{label}\": {} hash has {} bytes; expected {}",
                         alg.name(),
                         h.len(),
-                        alg.digest(b"").len()
+                        alg.digest_len()
                     ),
                 ));
             }
@@ -1435,6 +1447,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digest_lengths_are_the_digests() {
+        for alg in HashAlgorithm::ALL {
+            assert_eq!(alg.digest_len(), alg.digest(b"x").len(), "{}", alg.name());
+            assert_eq!(HashAlgorithm::from_len(alg.digest_len()), Some(alg));
+        }
+    }
 
     #[test]
     fn format_name_writes_what_x509_parser_displays() {
