@@ -56,7 +56,15 @@ kebab_enum!(
 /// one anywhere: found by fuzzing).
 pub fn comment_safe(s: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
-    if !s.chars().any(unsafe_char) && !s.contains("-----") {
+    // Byte by byte for ASCII text (nearly every label and subject), whose
+    // control characters are the bytes below 0x20 and 0x7f.
+    let b = s.as_bytes();
+    let any_unsafe = if b.is_ascii() {
+        b.iter().any(|&c| c < 0x20 || c == 0x7f)
+    } else {
+        s.chars().any(unsafe_char)
+    };
+    if !any_unsafe && !has_five_dashes(b) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -71,6 +79,18 @@ pub fn comment_safe(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether `b` holds five dashes in a row.
+fn has_five_dashes(b: &[u8]) -> bool {
+    if memchr::memchr(b'-', b).is_none() {
+        return false;
+    }
+    let mut run = 0;
+    b.iter().any(|&c| {
+        run = if c == b'-' { run + 1 } else { 0 };
+        run == 5
+    })
 }
 
 /// Sorts selected certificates by `key` (stable; source order for `Source`).
@@ -383,6 +403,25 @@ mod tests {
             "a\\u{a}----\\u{2d}BEGIN CERTIFICATE----\\u{2d}\\u{d}\\u{2028}"
         );
         assert_eq!(comment_safe("x ---------- y"), "x ----\\u{2d}----\\u{2d} y");
+        // ASCII and not, with and without what must be escaped.
+        for (text, borrowed) in [
+            ("CN=Root CA, O=Example", true),
+            ("a----b", true),
+            ("a-----b", false),
+            ("tab\there", false),
+            ("del\u{7f}", false),
+            ("ü----x", true),
+            ("ü-----x", false),
+            ("ü\u{85}", false),
+            ("ü\u{2029}", false),
+            ("", true),
+        ] {
+            assert_eq!(
+                matches!(comment_safe(text), Cow::Borrowed(_)),
+                borrowed,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
