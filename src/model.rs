@@ -25,6 +25,7 @@
 //! # Ok::<(), nssroots::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use md5::Md5;
@@ -570,13 +571,24 @@ impl Digests {
     }
 
     /// The digest of `alg`: precomputed for SHA-1 and MD5.
-    fn get(&self, alg: HashAlgorithm, der: &[u8]) -> Vec<u8> {
+    fn get(&self, alg: HashAlgorithm, der: &[u8]) -> Cow<'_, [u8]> {
         match alg {
-            HashAlgorithm::Sha1 => self.sha1.to_vec(),
-            HashAlgorithm::Md5 => self.md5.to_vec(),
-            other => other.digest(der),
+            HashAlgorithm::Sha1 => Cow::Borrowed(&self.sha1),
+            HashAlgorithm::Md5 => Cow::Borrowed(&self.md5),
+            other => Cow::Owned(other.digest(der)),
         }
     }
+}
+
+/// A certificate's issuer and serial number as one map key: the issuer's
+/// length (eight bytes), the issuer, the serial. Built into a buffer kept
+/// for the purpose, a trust record is looked up with no allocation (a key
+/// of two vectors had to be cloned for each lookup).
+fn issuer_serial_key(key: &mut Vec<u8>, issuer: &[u8], serial: &[u8]) {
+    key.clear();
+    key.extend_from_slice(&(issuer.len() as u64).to_le_bytes());
+    key.extend_from_slice(issuer);
+    key.extend_from_slice(serial);
 }
 
 impl Ctx<'_> {
@@ -1148,7 +1160,8 @@ pub struct StoreBuilder<'n> {
     /// Digests of `certificates`, index for index.
     digests: Vec<Digests>,
     by_sha256: HashMap<[u8; 32], usize>,
-    by_issuer_serial: HashMap<(Vec<u8>, Vec<u8>), usize>,
+    /// Certificates by [`issuer_serial_key`].
+    by_issuer_serial: HashMap<Vec<u8>, usize>,
     trust: Vec<TrustRecord>,
 }
 
@@ -1222,7 +1235,8 @@ impl<'n> StoreBuilder<'n> {
                     });
                     return Ok(());
                 }
-                let key = (cert.issuer_der.clone(), cert.serial_number.clone());
+                let mut key = Vec::new();
+                issuer_serial_key(&mut key, &cert.issuer_der, &cert.serial_number);
                 if let Some(&i) = self.by_issuer_serial.get(&key) {
                     return Err(Error::Conflict {
                         source_name: source_name.to_owned(),
@@ -1273,16 +1287,17 @@ impl<'n> StoreBuilder<'n> {
         } = self;
         let source_name = ctx.source_name;
         let mut distrust: Vec<TrustRecord> = Vec::new();
+        let mut key = Vec::new();
         'records: for record in trust {
-            let key = (record.issuer.clone(), record.serial.clone());
+            issuer_serial_key(&mut key, &record.issuer, &record.serial);
             let found = by_issuer_serial
-                .get(&key)
+                .get(key.as_slice())
                 .and_then(|&i| Some((certificates.get_mut(i)?, digests.get(i)?)));
             match found {
                 Some((cert, digests)) => {
                     for (alg, stated) in &record.hashes {
                         let computed = digests.get(*alg, &cert.der);
-                        if &computed != stated {
+                        if *computed != **stated {
                             errors.push(Error::HashMismatch(Box::new(HashMismatch {
                                 source_name: source_name.to_owned(),
                                 trust_line: record.line,
