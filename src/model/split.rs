@@ -107,12 +107,25 @@ struct Plan {
     next_lines: Vec<Vec<u8>>,
 }
 
+/// How far past a cut point [`plan`] first looks for an object's start (then
+/// a [`READ_CHUNK`]): objects in certdata.txt start a few KB apart, and the
+/// plan is made while both workers want a CPU.
+const PLAN_WINDOW: usize = 8 * 1024;
+
 /// The plan: `None` when no line ends in the first [`READ_CHUNK`] or no
 /// object starts within a [`READ_CHUNK`] after any of the cut points.
 fn plan(file: &File, size: u64) -> std::io::Result<Option<Plan>> {
     let mut window = Vec::with_capacity(READ_CHUNK);
-    At::new(file, 0, READ_CHUNK as u64).read_to_end(&mut window)?;
-    let Some(eol) = memchr::memchr(b'\n', &window) else {
+    let mut eol = None;
+    for len in [PLAN_WINDOW, READ_CHUNK] {
+        window.clear();
+        At::new(file, 0, len as u64).read_to_end(&mut window)?;
+        eol = memchr::memchr(b'\n', &window);
+        if eol.is_some() || window.len() < len {
+            break;
+        }
+    }
+    let Some(eol) = eol else {
         return Ok(None);
     };
     let crlf = eol > 0 && window.get(eol - 1) == Some(&b'\r');
@@ -123,17 +136,10 @@ fn plan(file: &File, size: u64) -> std::io::Result<Option<Plan>> {
         if bounds.last().is_some_and(|&b| from < b) {
             continue;
         }
-        window.clear();
-        At::new(file, from, from + READ_CHUNK as u64).read_to_end(&mut window)?;
-        // The first line that starts an object: `CKA_CLASS` and a blank.
-        let Some(pos) = memchr::memmem::find_iter(&window, b"\nCKA_CLASS")
-            .find(|&p| matches!(window.get(p + 10), Some(b' ' | b'\t')))
-        else {
-            continue;
-        };
-        let line = crate::parse::first_line(window.get(pos + 1..).unwrap_or_default());
-        bounds.push(from + pos as u64 + 1);
-        next_lines.push(line.to_vec());
+        if let Some((start, line)) = object_start(file, from, &mut window)? {
+            bounds.push(start);
+            next_lines.push(line);
+        }
     }
     if next_lines.is_empty() {
         return Ok(None);
@@ -144,6 +150,37 @@ fn plan(file: &File, size: u64) -> std::io::Result<Option<Plan>> {
         crlf,
         next_lines,
     }))
+}
+
+/// Where the first line that starts an object (`CKA_CLASS` and a blank)
+/// after offset `from` begins, and that line (without its line feed):
+/// looked for in the [`PLAN_WINDOW`] after `from`, then in the
+/// [`READ_CHUNK`]. The line must end in the window (or the file end there),
+/// so that it is quoted whole.
+fn object_start(
+    file: &File,
+    from: u64,
+    window: &mut Vec<u8>,
+) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    for len in [PLAN_WINDOW, READ_CHUNK] {
+        window.clear();
+        At::new(file, from, from + len as u64).read_to_end(window)?;
+        let at_end = window.len() < len;
+        let found = memchr::memmem::find_iter(window.as_slice(), b"\nCKA_CLASS")
+            .filter(|&p| matches!(window.get(p + 10), Some(b' ' | b'\t')))
+            .find_map(|p| {
+                let rest = window.get(p + 1..)?;
+                let line = crate::parse::first_line(rest);
+                (line.len() < rest.len() || at_end).then_some((p, line))
+            });
+        if let Some((p, line)) = found {
+            return Ok(Some((from + p as u64 + 1, line.to_vec())));
+        }
+        if at_end {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 /// What one part came to, and the parser's state at its end.
@@ -526,6 +563,38 @@ fn hash(file: &File, size: u64, source_name: &str) -> Result<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_starts_are_found_past_the_first_window_and_quoted_whole() {
+        let line = "CKA_CLASS CK_OBJECT_CLASS CKO_CERTIFICATE";
+        let find = |text: &str| {
+            let mut f = tempfile::tempfile().unwrap();
+            std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
+            object_start(&f, 0, &mut Vec::new()).unwrap()
+        };
+        let pad = |n: usize| "#".repeat(n - 1) + "\n";
+        // Within the first window.
+        let text = format!("{}{line}\nEND\n", pad(100));
+        assert_eq!(find(&text), Some((100, line.as_bytes().to_vec())));
+        // Only past it.
+        let text = format!("{}{line}\n", pad(PLAN_WINDOW + 500));
+        assert_eq!(
+            find(&text),
+            Some(((PLAN_WINDOW + 500) as u64, line.as_bytes().to_vec()))
+        );
+        // Its line crosses the first window's end: read on, quoted whole.
+        let text = format!("{}{line}\nx\n", pad(PLAN_WINDOW - 10));
+        assert_eq!(
+            find(&text),
+            Some(((PLAN_WINDOW - 10) as u64, line.as_bytes().to_vec()))
+        );
+        // At the end of the file without a line feed: whole as it is.
+        let text = format!("{}{line}", pad(200));
+        assert_eq!(find(&text), Some((200, line.as_bytes().to_vec())));
+        // `CKA_CLASSX` starts no object; nothing within a READ_CHUNK.
+        assert_eq!(find(&format!("{}CKA_CLASSX x\n", pad(100))), None);
+        assert_eq!(find(&format!("{}{line}\n", pad(READ_CHUNK + 100))), None);
+    }
 
     #[test]
     fn cpu_lists_count() {
