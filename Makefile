@@ -26,7 +26,7 @@ bundles:
 
 ## A standalone release binary. On Linux with glibc the C library is linked in
 ## statically, at a fixed address: no dynamic loader runs at start, which takes
-## about 0.45 ms (a tenth) off a run on NSS 3.123 (README, Development). Elsewhere
+## 0.3-0.45 ms (about a tenth) off a run on NSS 3.123 (README, Development). Elsewhere
 ## it is the plain release build. Prints where the binary is with `make -s release-bin`.
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 ifneq ($(filter %-linux-gnu,$(HOST)),)
