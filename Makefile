@@ -26,10 +26,12 @@ bundles:
 
 ## A standalone release binary. On Linux with glibc the C library is linked in
 ## statically, at a fixed address: no dynamic loader runs at start, which takes
-## 0.3-0.45 ms (about a tenth) off a run on NSS 3.123 (README, Development). Elsewhere
-## it is the plain release build. Prints where the binary is with `make -s release-bin`.
+## 0.3-0.45 ms (about a tenth) off a run on NSS 3.123 (README, Development). Elsewhere,
+## or where glibc's static library is not installed (Fedora's glibc-static), it is
+## the plain release build. `make -s release-bin` prints where the binary is.
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
-ifneq ($(filter %-linux-gnu,$(HOST)),)
+STATIC_LIBC := $(shell cc -print-file-name=libc.a 2>/dev/null)
+ifneq ($(and $(filter %-linux-gnu,$(HOST)),$(filter /%,$(STATIC_LIBC))),)
 RELEASE_FLAGS := -C target-feature=+crt-static -C relocation-model=static
 RELEASE_BIN := target/$(HOST)/release/nssroots
 release:
