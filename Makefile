@@ -1,5 +1,8 @@
 # nssroots: the two commands from the README, plus maintenance targets.
 CARGO ?= cargo
+# Where cargo builds (CARGO_TARGET_DIR or build.target-dir move it from ./target);
+# asked only when a recipe needs it.
+TARGET_DIR = $(shell $(CARGO) metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 
 .PHONY: bundle test lint bundles release release-bin release-check bench fuzz fuzz-build clean
 
@@ -19,9 +22,9 @@ lint:
 ## Regenerate bundles/ from the embedded snapshot at its pinned reference time.
 bundles:
 	$(CARGO) build --release --locked
-	./target/release/nssroots bundle -q --at 2025-04-19T00:00:00Z -o bundles/ca-bundle.pem
-	./target/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --purpose email-protection -o bundles/email-ca-bundle.pem
-	./target/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --format rust -o bundles/roots.rs
+	$(TARGET_DIR)/release/nssroots bundle -q --at 2025-04-19T00:00:00Z -o bundles/ca-bundle.pem
+	$(TARGET_DIR)/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --purpose email-protection -o bundles/email-ca-bundle.pem
+	$(TARGET_DIR)/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --format rust -o bundles/roots.rs
 	cd bundles && sha256sum ca-bundle.pem email-ca-bundle.pem roots.rs > SHA256SUMS
 
 ## A standalone release binary. On Linux with glibc the C library is linked in
@@ -33,11 +36,11 @@ HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 STATIC_LIBC := $(shell cc -print-file-name=libc.a 2>/dev/null)
 ifneq ($(and $(filter %-linux-gnu,$(HOST)),$(filter /%,$(STATIC_LIBC))),)
 RELEASE_FLAGS := -C target-feature=+crt-static -C relocation-model=static
-RELEASE_BIN := target/$(HOST)/release/nssroots
+RELEASE_BIN = $(TARGET_DIR)/$(HOST)/release/nssroots
 release:
 	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS))" $(CARGO) build --release --locked --target $(HOST)
 else
-RELEASE_BIN := target/release/nssroots
+RELEASE_BIN = $(TARGET_DIR)/release/nssroots
 release:
 	$(CARGO) build --release --locked
 endif
@@ -55,7 +58,7 @@ release-check: release
 ## same interleaved runs.
 bench: release
 	$(CARGO) build --release --locked
-	python3 bench/bench.py --binary $(RELEASE_BIN) --against target/release/nssroots
+	python3 bench/bench.py --binary $(RELEASE_BIN) --against $(TARGET_DIR)/release/nssroots
 
 ## Fuzzing on stable Rust (see fuzz/README.md): each target for FUZZ_SECONDS,
 ## at the lowest priority. New corpus entries go to fuzz/corpus (not committed),
