@@ -116,19 +116,13 @@ const PLAN_WINDOW: usize = 8 * 1024;
 /// object starts within a [`READ_CHUNK`] after any of the cut points.
 fn plan(file: &File, size: u64) -> std::io::Result<Option<Plan>> {
     let mut window = Vec::with_capacity(READ_CHUNK);
-    let mut eol = None;
-    for len in [PLAN_WINDOW, READ_CHUNK] {
-        window.clear();
-        At::new(file, 0, len as u64).read_to_end(&mut window)?;
-        eol = memchr::memchr(b'\n', &window);
-        if eol.is_some() || window.len() < len {
-            break;
-        }
-    }
-    let Some(eol) = eol else {
+    let first_line_crlf = look_ahead(file, 0, &mut window, |text, _| {
+        let eol = memchr::memchr(b'\n', text)?;
+        Some(eol > 0 && text.get(eol - 1) == Some(&b'\r'))
+    })?;
+    let Some(crlf) = first_line_crlf else {
         return Ok(None);
     };
-    let crlf = eol > 0 && window.get(eol - 1) == Some(&b'\r');
     let mut bounds = vec![0];
     let mut next_lines = Vec::new();
     for k in 1..PARTS {
@@ -162,19 +156,33 @@ fn object_start(
     from: u64,
     window: &mut Vec<u8>,
 ) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+    look_ahead(file, from, window, |text, at_end| {
+        memchr::memmem::find_iter(text, b"\nCKA_CLASS")
+            .filter(|&p| matches!(text.get(p + 10), Some(b' ' | b'\t')))
+            .find_map(|p| {
+                let rest = text.get(p + 1..)?;
+                let line = crate::parse::first_line(rest);
+                (line.len() < rest.len() || at_end).then(|| (from + p as u64 + 1, line.to_vec()))
+            })
+    })
+}
+
+/// What `find` finds in the [`PLAN_WINDOW`] after offset `from`, or, when
+/// it finds nothing there and the file goes on, in the [`READ_CHUNK`] after
+/// it. `find` is given the bytes read (into `window`) and whether the file
+/// ends with them.
+fn look_ahead<T>(
+    file: &File,
+    from: u64,
+    window: &mut Vec<u8>,
+    find: impl Fn(&[u8], bool) -> Option<T>,
+) -> std::io::Result<Option<T>> {
     for len in [PLAN_WINDOW, READ_CHUNK] {
         window.clear();
         At::new(file, from, from + len as u64).read_to_end(window)?;
         let at_end = window.len() < len;
-        let found = memchr::memmem::find_iter(window.as_slice(), b"\nCKA_CLASS")
-            .filter(|&p| matches!(window.get(p + 10), Some(b' ' | b'\t')))
-            .find_map(|p| {
-                let rest = window.get(p + 1..)?;
-                let line = crate::parse::first_line(rest);
-                (line.len() < rest.len() || at_end).then_some((p, line))
-            });
-        if let Some((p, line)) = found {
-            return Ok(Some((from + p as u64 + 1, line.to_vec())));
+        if let Some(found) = find(window, at_end) {
+            return Ok(Some(found));
         }
         if at_end {
             break;
