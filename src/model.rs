@@ -235,15 +235,9 @@ impl HashAlgorithm {
 
     /// The algorithm whose digest has `len` bytes.
     pub fn from_len(len: usize) -> Option<HashAlgorithm> {
-        Some(match len {
-            16 => HashAlgorithm::Md5,
-            20 => HashAlgorithm::Sha1,
-            28 => HashAlgorithm::Sha224,
-            32 => HashAlgorithm::Sha256,
-            48 => HashAlgorithm::Sha384,
-            64 => HashAlgorithm::Sha512,
-            _ => return None,
-        })
+        HashAlgorithm::ALL
+            .into_iter()
+            .find(|alg| alg.digest_len() == len)
     }
 
     /// The digest of `data`.
