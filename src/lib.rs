@@ -189,6 +189,36 @@ pub fn encode_store(
     ))
 }
 
+/// Like [`bundle_store`], but writes the PEM bundle to `out` as it is
+/// encoded ([`encode::write_pem_bundle`]): the whole bundle is never held
+/// in memory. Returns how many certificates it holds. Write errors name
+/// `out_name`.
+///
+/// ```
+/// use nssroots::{BundleOptions, Policy, ReferenceTime, Store, snapshot};
+/// let store = Store::from_bytes(snapshot::CERTDATA, "certdata.txt")?;
+/// let policy = Policy::new(ReferenceTime::parse_rfc3339("2025-04-19T00:00:00Z")?);
+/// let options = BundleOptions::default();
+/// let mut out = Vec::new();
+/// let count = nssroots::write_pem(&store, "example", &policy, &options, &mut out, "out.pem".as_ref())?;
+/// let bundle = nssroots::bundle_store(&store, "example", &policy, &options)?;
+/// assert_eq!((out, count), (bundle.pem.into_bytes(), bundle.count));
+/// # Ok::<(), nssroots::Error>(())
+/// ```
+pub fn write_pem(
+    store: &Store,
+    origin: &str,
+    policy: &Policy,
+    options: &BundleOptions,
+    out: &mut dyn std::io::Write,
+    out_name: &std::path::Path,
+) -> Result<usize> {
+    let selection = select_checked(store, policy, options)?;
+    encode::write_pem_bundle(out, store, &selection, policy, origin, options.sort)
+        .map_err(|e| Error::io("writing", out_name, e))?;
+    Ok(selection.selected.len())
+}
+
 /// The policy's selection, an error when it is empty and that is not allowed.
 fn select_checked<'s>(
     store: &'s Store,

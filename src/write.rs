@@ -38,11 +38,40 @@ const MAX_LINKS: usize = 40;
 /// directory (`/dev/null`, `/dev/stdout`, a FIFO) is a stream, not a file to
 /// replace: the bytes are written to it as they are. A directory is an error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |out| {
+        out.write_all(bytes)
+            .map_err(|e| Error::io("writing", path, e))
+    })
+}
+
+/// [`write_atomic`] for output made as it is written: `fill` writes it
+/// (into the temporary file, or straight into a stream). When `fill` fails,
+/// the temporary file is removed and the error returned; the file at `path`
+/// is untouched.
+///
+/// ```
+/// use std::io::Write;
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("ca.pem");
+/// nssroots::write::write_atomic(&path, b"old")?;
+/// let failed = nssroots::write::write_atomic_with(&path, |out| {
+///     out.write_all(b"half").map_err(|e| nssroots::Error::io("writing", "ca.pem", e))?;
+///     Err(nssroots::Error::Invalid("stopped".into()))
+/// });
+/// assert!(failed.is_err());
+/// assert_eq!(std::fs::read(&path)?, b"old");
+/// assert_eq!(std::fs::read_dir(dir.path())?.count(), 1, "no temporary file left");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     // Asked through the links (a link in /proc, like /dev/stdout's, need
     // not name a path at all).
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() && !m.is_dir() => write_stream(path, bytes),
-        _ => replace_file(&resolve_links(path)?, bytes),
+        Ok(m) if !m.is_file() && !m.is_dir() => write_stream(path, fill),
+        _ => replace_file(&resolve_links(path)?, fill),
     }
 }
 
@@ -70,18 +99,19 @@ fn resolve_links(path: &Path) -> Result<std::path::PathBuf> {
     ))
 }
 
-/// Writes `bytes` to a device or FIFO that exists: no temporary file, no rename.
-fn write_stream(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::OpenOptions::new()
+/// Writes to a device or FIFO that exists: no temporary file, no rename.
+fn write_stream(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .open(path)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
-        .map_err(|e| Error::io("writing", path, e))
+        .map_err(|e| Error::io("writing", path, e))?;
+    fill(&mut file)?;
+    file.flush().map_err(|e| Error::io("writing", path, e))
 }
 
 /// The temporary file and rename of [`write_atomic`], for a regular file
 /// or a path that does not exist yet.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+fn replace_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -99,8 +129,9 @@ fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io("creating a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.flush())
+    // On an error `tmp` is dropped, which removes the file.
+    fill(&mut tmp)?;
+    tmp.flush()
         .map_err(|e| Error::io("writing", tmp.path(), e))?;
     if let Some(perms) = existing.or_else(default_permissions) {
         tmp.as_file()

@@ -109,8 +109,14 @@ fn write_check_and_atomicity() {
     let out = dir.path().join("ca.pem");
     let o = run_in(dir.path(), &["bundle", "--at", AT, "-o", "ca.pem"], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("wrote 150 certificates of 176 to ca.pem"));
+    assert!(stderr(&o).contains("wrote 150 certificates of 176 to ca.pem (pem, reference time"));
     let written = std::fs::read(&out).unwrap();
+    let committed =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("bundles/ca-bundle.pem")).unwrap();
+    assert!(
+        written == committed,
+        "-o ca.pem equals bundles/ca-bundle.pem"
+    );
 
     let o = run_in(
         dir.path(),
@@ -200,6 +206,15 @@ fn empty_selection_is_refused_unless_allowed() {
         stderr(&o)
     );
     let dir = tempfile::tempdir().unwrap();
+    // Refused before anything is written: an existing file stays, no temporary file is left.
+    std::fs::write(dir.path().join("e.pem"), "old").unwrap();
+    let o = run_in(dir.path(), &[&args[..], &["-o", "e.pem"]].concat(), None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("e.pem")).unwrap(),
+        "old"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     let o = run_in(
         dir.path(),
         &[&args[..], &["--allow-empty", "-o", "e.pem"]].concat(),
