@@ -27,22 +27,51 @@ bundles:
 	$(TARGET_DIR)/release/nssroots bundle -q --at 2025-04-19T00:00:00Z --format rust -o bundles/roots.rs
 	cd bundles && sha256sum ca-bundle.pem email-ca-bundle.pem roots.rs > SHA256SUMS
 
-## A standalone release binary. On Linux with glibc the C library is linked in
-## statically, at a fixed address: no dynamic loader runs at start, which takes
-## 0.3-0.45 ms (about a tenth) off a run on NSS 3.123 (README, Development). Elsewhere,
-## or where glibc's static library is not installed (Fedora's glibc-static), it is
-## the plain release build. `make -s release-bin` prints where the binary is.
+## A standalone release binary (`make -s release-bin` prints where it is),
+## built for the host with `--target`, apart from the plain build.
+##
+## On Linux with glibc the C library is linked in statically, at a fixed
+## address: no dynamic loader runs at start, which takes 0.3-0.45 ms (about a
+## tenth) off a run on NSS 3.123 (README, Development). Elsewhere, or where
+## glibc's static library is not installed (Fedora's glibc-static), it is
+## linked as a plain release build is.
+##
+## Where the toolchain has llvm-profdata (`rustup component add llvm-tools`),
+## it is optimised with a profile (PGO): an instrumented build runs the main
+## job on the embedded snapshot's file (bundles/certdata.txt, not the file
+## `make bench` times), and the release build is compiled with what it
+## recorded. Without llvm-profdata it is built without a profile.
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 STATIC_LIBC := $(shell cc -print-file-name=libc.a 2>/dev/null)
 ifneq ($(and $(filter %-linux-gnu,$(HOST)),$(filter /%,$(STATIC_LIBC))),)
 RELEASE_FLAGS := -C target-feature=+crt-static -C relocation-model=static
+endif
 RELEASE_BIN = $(TARGET_DIR)/$(HOST)/release/nssroots
+PROFDATA := $(wildcard $(shell rustc --print sysroot 2>/dev/null)/lib/rustlib/$(HOST)/bin/llvm-profdata)
+PGO_DIR = $(TARGET_DIR)/pgo
+PGO_BIN = $(PGO_DIR)/target/$(HOST)/release/nssroots
+PGO_RUN = $(PGO_BIN) bundle -q --input bundles/certdata.txt --at 2025-04-19T00:00:00Z
+
+ifneq ($(PROFDATA),)
 release:
-	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS))" $(CARGO) build --release --locked --target $(HOST)
+	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS) -C profile-generate=$(PGO_DIR)/raw)" \
+		CARGO_TARGET_DIR=$(PGO_DIR)/target $(CARGO) build --release --locked --target $(HOST)
+	# A new profile (and so a new release build) only for a new instrumented binary.
+	if [ ! $(PGO_DIR)/nssroots.profdata -nt $(PGO_BIN) ]; then \
+		rm -rf $(PGO_DIR)/raw && \
+		for i in 1 2 3 4 5; do \
+			$(PGO_RUN) >/dev/null && \
+			$(PGO_RUN) --purpose email-protection >/dev/null && \
+			$(PGO_RUN) -o $(PGO_DIR)/ca-bundle.pem || exit 1; \
+		done && \
+		$(PROFDATA) merge -o $(PGO_DIR)/nssroots.profdata $(PGO_DIR)/raw; \
+	fi
+	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS) -C profile-use=$(PGO_DIR)/nssroots.profdata)" \
+		$(CARGO) build --release --locked --target $(HOST)
 else
-RELEASE_BIN = $(TARGET_DIR)/release/nssroots
 release:
-	$(CARGO) build --release --locked
+	@echo "release: no llvm-profdata in the toolchain (rustup component add llvm-tools): building without PGO"
+	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS))" $(CARGO) build --release --locked --target $(HOST)
 endif
 
 release-bin:
