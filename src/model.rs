@@ -37,6 +37,7 @@ use x509_parser::prelude::X509CertificateParser;
 use crate::error::{Error, HashMismatch, Result};
 use crate::parse::{self, Attribute, RawObject, Value};
 
+mod md5_lanes;
 mod pieces;
 mod split;
 
@@ -553,23 +554,26 @@ enum Modelled {
 #[derive(Debug, Clone, Copy)]
 struct Digests {
     sha1: [u8; 20],
-    md5: [u8; 16],
+    /// Filled for a part's certificates at once ([`Part::model`],
+    /// [`md5_lanes`]); computed when asked for where it is not.
+    md5: Option<[u8; 16]>,
 }
 
 impl Digests {
+    /// The SHA-1 of `der` (its MD5 is left to [`Part::model`]).
     fn of(der: &[u8]) -> Self {
         Digests {
             sha1: Sha1::digest(der).into(),
-            md5: Md5::digest(der).into(),
+            md5: None,
         }
     }
 
-    /// The digest of `alg`: precomputed for SHA-1 and MD5.
+    /// The digest of `alg`: precomputed for SHA-1 and (mostly) MD5.
     fn get(&self, alg: HashAlgorithm, der: &[u8]) -> Cow<'_, [u8]> {
-        match alg {
-            HashAlgorithm::Sha1 => Cow::Borrowed(&self.sha1),
-            HashAlgorithm::Md5 => Cow::Borrowed(&self.md5),
-            other => Cow::Owned(other.digest(der)),
+        match (alg, &self.md5) {
+            (HashAlgorithm::Sha1, _) => Cow::Borrowed(&self.sha1),
+            (HashAlgorithm::Md5, Some(md5)) => Cow::Borrowed(md5),
+            (other, _) => Cow::Owned(other.digest(der)),
         }
     }
 }
@@ -1020,7 +1024,27 @@ impl Part {
             Ok(())
         });
         part.error = result.err();
+        part.fill_md5();
         part
+    }
+
+    /// Computes the MD5 of every certificate in the part, four at a time
+    /// ([`md5_lanes`]).
+    fn fill_md5(&mut self) {
+        let ders: Vec<&[u8]> = self
+            .objects
+            .iter()
+            .filter_map(|obj| match obj {
+                Modelled::Certificate(cert, _) => Some(cert.der.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let mut md5s = md5_lanes::md5_each(&ders).into_iter();
+        for obj in &mut self.objects {
+            if let Modelled::Certificate(_, digests) = obj {
+                digests.md5 = md5s.next();
+            }
+        }
     }
 
     /// Moves every line number of the objects and warnings `by` lines on:
