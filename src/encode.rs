@@ -356,22 +356,13 @@ pub fn pem_bundle(
     origin: &str,
     sort: SortKey,
 ) -> String {
-    let selected = ordered(selection, sort);
+    let (selected, head) = ordered_with_header(store, selection, policy, origin, sort);
     let mut out = String::with_capacity(
         selected
             .iter()
             .map(|(c, _)| c.der.len() * 4 / 3 + 400)
             .sum::<usize>()
             + 4096,
-    );
-    let head = header(
-        "CA bundle",
-        store,
-        selection,
-        &selected,
-        policy,
-        origin,
-        sort,
     );
     let Ok(()) = pem_text::<std::convert::Infallible>(&mut out, &head, &selected, |_| Ok(()));
     out
@@ -400,16 +391,7 @@ pub fn write_pem_bundle(
     origin: &str,
     sort: SortKey,
 ) -> std::io::Result<()> {
-    let selected = ordered(selection, sort);
-    let head = header(
-        "CA bundle",
-        store,
-        selection,
-        &selected,
-        policy,
-        origin,
-        sort,
-    );
+    let (selected, head) = ordered_with_header(store, selection, policy, origin, sort);
     let mut text = String::with_capacity(CHUNK + 8192);
     pem_text(
         &mut text,
@@ -422,6 +404,27 @@ pub fn write_pem_bundle(
         },
     )?;
     out.write_all(text.as_bytes())
+}
+
+/// The selected certificates in output order, and the PEM bundle's header.
+fn ordered_with_header<'s>(
+    store: &Store,
+    selection: &Selection<'s>,
+    policy: &Policy,
+    origin: &str,
+    sort: SortKey,
+) -> (Vec<(&'s Certificate, Decision)>, String) {
+    let selected = ordered(selection, sort);
+    let head = header(
+        "CA bundle",
+        store,
+        selection,
+        &selected,
+        policy,
+        origin,
+        sort,
+    );
+    (selected, head)
 }
 
 /// Appends the PEM bundle (`head`, then the `selected` certificates) to
