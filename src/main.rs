@@ -428,6 +428,23 @@ impl Ui {
         }
     }
 
+    /// What `bundle` says once it has written `count` of `total`
+    /// certificates to the file `path`.
+    fn wrote(
+        self,
+        count: usize,
+        total: usize,
+        path: &std::path::Path,
+        format: Format,
+        at: &nssroots::ReferenceTime,
+    ) {
+        self.note(format_args!(
+            "wrote {count} certificates of {total} to {} ({}, reference time {at})",
+            path.display(),
+            format.name(),
+        ));
+    }
+
     fn detail(self, msg: impl std::fmt::Display) {
         if self.verbose {
             eprintln!("nssroots: {msg}");
@@ -501,13 +518,19 @@ fn table_width() -> Option<usize> {
 }
 
 /// Writes `bytes` to standard output. A reader that stops reading early
-/// (`| head`) made its choice: that is not a failure.
+/// (`| head`) made its choice: that is not a failure ([`reader_stopped`]).
 fn emit(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) if reader_stopped(&e) => Ok(()),
         other => other.context("writing to standard output"),
     }
+}
+
+/// Whether writing to standard output failed only because its reader
+/// stopped reading (a broken pipe).
+fn reader_stopped(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
 }
 
 /// Loads the store `input` names, with the notes every command gives.
@@ -743,13 +766,13 @@ fn run_bundle(ui: Ui, args: &BundleArgs) -> Result<ExitCode> {
     };
     match outcome {
         None => {
-            ui.note(format_args!(
-                "wrote {count} certificates of {} to {} ({}, reference time {})",
+            ui.wrote(
+                count,
                 store.certificates.len(),
-                path.display(),
-                args.format.name(),
-                policy.at
-            ));
+                &path,
+                args.format,
+                &policy.at,
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(CheckOutcome::UpToDate) => {
@@ -802,9 +825,7 @@ fn write_pem(
                 Ok(count)
             });
         match written {
-            Err(nssroots::Error::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::BrokenPipe =>
-            {
+            Err(nssroots::Error::Io { source, .. }) if reader_stopped(&source) => {
                 return Ok(ExitCode::SUCCESS);
             }
             written => written?,
@@ -821,13 +842,13 @@ fn write_pem(
         ui.warn("the bundle is empty (--allow-empty)");
     }
     if output != "-" {
-        ui.note(format_args!(
-            "wrote {count} certificates of {} to {} ({}, reference time {})",
+        ui.wrote(
+            count,
             store.certificates.len(),
-            path.display(),
-            Format::Pem.name(),
-            policy.at
-        ));
+            path,
+            Format::Pem,
+            &policy.at,
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
