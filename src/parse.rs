@@ -802,14 +802,18 @@ impl<'n> Parser<'n> {
         // piece comes first and the error is the same however the input is
         // cut into pieces. `limit` is the first bad byte: lines end before
         // it (an octal body line taken by the fast path is ASCII).
-        let valid_len = match std::str::from_utf8(piece) {
-            Ok(_) => piece.len(),
-            Err(e) => e.valid_up_to(),
+        // The text is validated once; only a piece with a bad byte has its
+        // valid start validated again.
+        let text = match std::str::from_utf8(piece) {
+            Ok(text) => text,
+            Err(e) => piece
+                .get(..e.valid_up_to())
+                .and_then(|valid| std::str::from_utf8(valid).ok())
+                .unwrap_or_default(),
         };
-        let valid = piece.get(..valid_len).unwrap_or_default();
-        let nul = memchr::memchr(0, valid);
+        let valid_len = text.len();
+        let nul = memchr::memchr(0, text.as_bytes());
         let limit = nul.unwrap_or(valid_len);
-        let text = std::str::from_utf8(valid).unwrap_or_default();
 
         // Open MULTILINE_OCTAL: attribute name, its line, bytes so far.
         let mut octal: Option<(&'a str, usize, Vec<u8>)> = None;
