@@ -40,7 +40,11 @@ bundles:
 ## it is optimised with a profile (PGO): an instrumented build runs the main
 ## job on the embedded snapshot's file (bundles/certdata.txt, not the file
 ## `make bench` times), and the release build is compiled with what it
-## recorded. Without llvm-profdata it is built without a profile.
+## recorded. Without llvm-profdata it is built without a profile. With a
+## profile, and where rustc links with lld (the default for x86-64 Linux since
+## Rust 1.90), the functions a run executes (bench/hot-symbols.txt, made by
+## bench/hot-symbols.sh) are placed together: code pages come in by the 64 KB
+## the kernel maps at a fault, and a run then takes about 11 such faults, not 23.
 HOST := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 STATIC_LIBC := $(shell cc -print-file-name=libc.a 2>/dev/null)
 ifneq ($(and $(filter %-linux-gnu,$(HOST)),$(filter /%,$(STATIC_LIBC))),)
@@ -51,6 +55,7 @@ PROFDATA := $(wildcard $(shell rustc --print sysroot 2>/dev/null)/lib/rustlib/$(
 PGO_DIR = $(TARGET_DIR)/pgo
 PGO_BIN = $(PGO_DIR)/target/$(HOST)/release/nssroots
 PGO_RUN = $(PGO_BIN) bundle -q --input bundles/certdata.txt --at 2025-04-19T00:00:00Z
+SYMBOL_ORDER = $(PGO_DIR)/symbol-order.txt
 
 ifneq ($(PROFDATA),)
 release:
@@ -66,7 +71,18 @@ release:
 		done && \
 		$(PROFDATA) merge -o $(PGO_DIR)/nssroots.profdata $(PGO_DIR)/raw; \
 	fi
-	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS) -C profile-use=$(PGO_DIR)/nssroots.profdata)" \
+	# The functions a run executes, placed next to each other (lld only; the
+	# instrumented binary has the release binary's symbol names).
+	if readelf -p .comment $(PGO_BIN) 2>/dev/null | grep -q 'Linker: LLD' && \
+		bench/symbol-order.sh $(PGO_BIN) bench/hot-symbols.txt > $(SYMBOL_ORDER); then :; \
+	else rm -f $(SYMBOL_ORDER); fi
+	# Named by its content, so that cargo links again when it changes.
+	order=; if [ -s $(SYMBOL_ORDER) ]; then \
+		order=$(PGO_DIR)/symbol-order-$$(cksum < $(SYMBOL_ORDER) | cut -d' ' -f1).txt && \
+		cp $(SYMBOL_ORDER) $$order || exit 1; \
+	fi; \
+	RUSTFLAGS="$(strip $(RUSTFLAGS) $(RELEASE_FLAGS) -C profile-use=$(PGO_DIR)/nssroots.profdata) \
+		$${order:+-C link-arg=-Wl,--symbol-ordering-file=$$order -C link-arg=-Wl,--no-warn-symbol-ordering}" \
 		$(CARGO) build --release --locked --target $(HOST)
 else
 release:
