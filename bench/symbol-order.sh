@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the symbol ordering file for lld (--symbol-ordering-file) that
 # `make release` links the release binary with: every function of BINARY whose
-# name, without the hash of Rust's legacy mangling, is in LIST
+# name, without the hash of Rust's legacy mangling or the number of a local
+# copy, is in LIST
 # (bench/hot-symbols.txt), then the resolvers of its IRELATIVE relocations,
 # which a static glibc binary runs at start-up. BINARY is the instrumented
 # build of the same source, whose symbol names the release build shares.
@@ -10,9 +11,9 @@ set -euo pipefail
 bin=$1
 list=$2
 syms=$(nm --defined-only "$bin" | awk '$2 ~ /^[tTwWi]$/ { print $1, $3 }')
-# "hashless name" and "name" for every function; the list holds hashless names.
+# "key name" for every function; the list holds keys.
 awk '{ print $2 }' <<<"$syms" |
-    sed -E 's/^(.*)17h[0-9a-f]{16}E$/\1E &/; t; s/.*/& &/' |
+    sed -E 'h; s/\.[0-9]+$//; s/17h[0-9a-f]{16}E$/E/; G; s/\n/ /' |
     awk 'NR == FNR { want[$0]; next } $1 in want { print $2 }' "$list" -
 # Start-up resolvers, by address.
 readelf -rW "$bin" | awk '/R_X86_64_IRELATIVE/ { print $NF }' |
