@@ -73,9 +73,7 @@ release:
 	fi
 	# The functions a run executes, placed next to each other (lld only; the
 	# instrumented binary has the release binary's symbol names).
-	if readelf -p .comment $(PGO_BIN) 2>/dev/null | grep -q 'Linker: LLD' && \
-		bench/symbol-order.sh $(PGO_BIN) bench/hot-symbols.txt > $(SYMBOL_ORDER); then :; \
-	else rm -f $(SYMBOL_ORDER); fi
+	bench/symbol-order.sh $(PGO_BIN) bench/hot-symbols.txt > $(SYMBOL_ORDER) || rm -f $(SYMBOL_ORDER)
 	# Named by its content, so that cargo links again when it changes.
 	order=; if [ -s $(SYMBOL_ORDER) ]; then \
 		order=$(PGO_DIR)/symbol-order-$$(cksum < $(SYMBOL_ORDER) | cut -d' ' -f1).txt && \

@@ -6,10 +6,16 @@
 # (bench/hot-symbols.txt), then the resolvers of its IRELATIVE relocations,
 # which a static glibc binary runs at start-up. BINARY is the instrumented
 # build of the same source, whose symbol names the release build shares.
+# Fails, printing nothing, when BINARY was not linked by LLD (whose option it
+# is), so that `make release` links without an order.
 # Usage: bench/symbol-order.sh BINARY LIST
 set -euo pipefail
 bin=$1
 list=$2
+if ! readelf -p .comment "$bin" 2>/dev/null | grep -q 'Linker: LLD'; then
+    echo "symbol-order.sh: $bin was not linked by LLD: no symbol order" >&2
+    exit 1
+fi
 syms=$(nm --defined-only "$bin" | awk '$2 ~ /^[tTwWi]$/ { print $1, $3 }')
 # "key name" for every function; the list holds keys.
 awk '{ print $2 }' <<<"$syms" |
