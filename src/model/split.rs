@@ -67,18 +67,33 @@ fn warm_up_heap(bytes: usize) {
     std::hint::black_box(Vec::<u8>::with_capacity(bytes));
 }
 
-/// Reads `reader` to its end a [`READ_CHUNK`] at a time, feeding `parser`
-/// whole objects (cut where a line starts with `CKA_CLASS`). `after` is
-/// the text that follows the reader's end in the input, if any (quoted by an
-/// error at the very end).
+/// Reads `reader` to its end a [`READ_CHUNK`] at a time into `buf` (a
+/// worker's buffer, kept for its next job), feeding `parser` whole objects
+/// (cut where a line starts with `CKA_CLASS`). `after` is the text that
+/// follows the reader's end in the input, if any (quoted by an error at the
+/// very end).
 fn stream(
+    reader: &mut impl Read,
+    parser: &mut Parser<'_>,
+    after: Option<&[u8]>,
+    source_name: &str,
+    buf: &mut Vec<u8>,
+    emit: &mut dyn FnMut(RawObject<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut window = Window::with_buffer(std::mem::take(buf));
+    let result = stream_through(&mut window, reader, parser, after, source_name, emit);
+    *buf = window.into_buffer();
+    result
+}
+
+fn stream_through(
+    window: &mut Window,
     reader: &mut impl Read,
     parser: &mut Parser<'_>,
     after: Option<&[u8]>,
     source_name: &str,
     emit: &mut dyn FnMut(RawObject<'_>) -> Result<()>,
 ) -> Result<()> {
-    let mut window = Window::new();
     loop {
         let n = window
             .read(reader)
@@ -203,8 +218,14 @@ enum Done<'n> {
     Part(usize, Parsed<'n>),
 }
 
-/// Parses and models part `k` of `plan`.
-fn parse_part<'n>(file: &File, plan: &Plan, k: usize, ctx: Ctx<'n>) -> Parsed<'n> {
+/// Parses and models part `k` of `plan`, reading through `buf`.
+fn parse_part<'n>(
+    file: &File,
+    plan: &Plan,
+    k: usize,
+    ctx: Ctx<'n>,
+    buf: &mut Vec<u8>,
+) -> Parsed<'n> {
     let (start, end) = match (plan.bounds.get(k), plan.bounds.get(k + 1)) {
         (Some(&s), Some(&e)) => (s, e),
         _ => (0, 0),
@@ -217,7 +238,7 @@ fn parse_part<'n>(file: &File, plan: &Plan, k: usize, ctx: Ctx<'n>) -> Parsed<'n
     let after = plan.next_lines.get(k).map(Vec::as_slice);
     let part = Part::model(ctx, |emit| {
         let reader = &mut At::new(file, start, end);
-        stream(reader, &mut parser, after, ctx.source_name, emit)
+        stream(reader, &mut parser, after, ctx.source_name, buf, emit)
     });
     Parsed { part, parser }
 }
@@ -334,14 +355,16 @@ fn take_jobs<'n>(
     // interleaved runs: that wait in 3% of runs, 3.42 -> 3.31 ms a run.
     std::thread::yield_now();
     warm_up_heap(WARM);
+    // Every job reads through it.
+    let mut buf = Vec::new();
     loop {
         let job = next.fetch_add(1, Ordering::Relaxed);
         let result = if job == 0 {
-            Done::Hash(hash(file, size, ctx.source_name))
+            Done::Hash(hash(file, size, ctx.source_name, &mut buf))
         } else {
             match plan.wait() {
                 Some(Some(plan)) if job < plan.bounds.len() => {
-                    Done::Part(job - 1, parse_part(file, plan, job - 1, ctx))
+                    Done::Part(job - 1, parse_part(file, plan, job - 1, ctx, &mut buf))
                 }
                 _ => return,
             }
@@ -534,9 +557,14 @@ fn merge(
                 let start = plan.bounds.get(k + 1).copied().unwrap_or(size);
                 let mut rest = parser.fork(lines);
                 let reader = &mut At::new(file, start, size);
-                stream(reader, &mut rest, None, source_name, &mut |obj| {
-                    builder.add(obj)
-                })?;
+                stream(
+                    reader,
+                    &mut rest,
+                    None,
+                    source_name,
+                    &mut Vec::new(),
+                    &mut |obj| builder.add(obj),
+                )?;
                 // The header may have ended only in the rest.
                 return rest.finish().map(drop);
             }
@@ -545,18 +573,21 @@ fn merge(
     parser.finish().map(drop)
 }
 
-/// Hashes the first `size` bytes of `file`, 64 KiB at a time. Measured on
+/// Hashes the first `size` bytes of `file`, 64 KiB at a time (into `buf`, the
+/// worker's buffer, which the parts it parses next read through). Measured on
 /// NSS 3.123, 400 interleaved runs of the release build: 128 KiB reads 4.14
 /// ms a run, 64 KiB 3.64 ms, 32 KiB 3.65 ms (in another hour, 128 KiB 3.79
 /// against 64 KiB 3.35); earlier, 16 KiB reads were slower than 128 KiB
 /// ones (4.98 against 4.70 ms).
-fn hash(file: &File, size: u64, source_name: &str) -> Result<[u8; 32]> {
+fn hash(file: &File, size: u64, source_name: &str, buf: &mut Vec<u8>) -> Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut f = At::new(file, 0, size);
-    let mut buf = vec![0u8; READ_CHUNK * 2];
+    if buf.len() < READ_CHUNK * 2 {
+        buf.resize(READ_CHUNK * 2, 0);
+    }
     let mut total = 0u64;
     loop {
-        match f.read(&mut buf) {
+        match f.read(buf) {
             Ok(0) => break,
             Ok(n) => {
                 hasher.update(buf.get(..n).unwrap_or_default());
