@@ -348,11 +348,11 @@ fn take_jobs<'n>(
 ) {
     // A new thread is often put on the CPU of the thread that spawned it,
     // and runs first. On the 2-vCPU VM measured (perf sched), the calling
-    // thread then waited about 1 ms for a CPU in 50-70% of runs, the other
+    // thread then waited about 1 ms for a CPU in 40-80% of runs, the other
     // CPU idle, before it could spawn the second worker and make the plan.
     // Yielding lets it go on (it soon sleeps, waiting for parts); where the
     // thread has a CPU to itself this returns at once. Measured, 400
-    // interleaved runs: that wait in 3% of runs, 3.42 -> 3.31 ms a run.
+    // interleaved runs: that wait in 3-9% of runs, 3.42 -> 3.31 ms a run.
     std::thread::yield_now();
     warm_up_heap(WARM);
     // Every job reads through it.
