@@ -5,7 +5,8 @@
 # paths of its own virtual CPU (no SHA extensions, another cache detection in
 # glibc's start-up); perf, sampling 400 native runs, sees those paths. The list
 # is the union, with the hash that Rust's legacy mangling appends
-# (17h<16 hex digits>E) and the number LLVM gives a local copy (.123) cut off,
+# (17h<16 hex digits>E) and the number LLVM gives a local copy (.123) cut off
+# (bench/symbol-key.sed, which bench/symbol-order.sh looks them up with),
 # so that it outlives rebuilds and toolchain updates. `make release` looks these names up in its binary and has the
 # linker place those functions together, so a run takes fewer page faults on
 # code. A stale list costs speed only, never correctness.
@@ -29,7 +30,8 @@ perf record -q -F 40000 -o "$out/perf.data" -- bash -c '
     for i in $(seq 400); do "$0" "$@" >/dev/null; done' "$bin" "${job[@]}"
 perf report -i "$out/perf.data" --no-children --sort dso,sym -g none --no-demangle 2>/dev/null |
     awk -v dso="$(basename "$bin")" '$2 == dso && $3 == "[.]" { print $4 }' >>"$out/names"
-sed -E "s/'[0-9]+$//; s/\.[0-9]+$//; s/17h[0-9a-f]{16}E$/E/" "$out/names" |
+# Callgrind marks a function's recursion depth with '2, '3...
+sed -E -e "s/'[0-9]+$//" -f bench/symbol-key.sed "$out/names" |
     grep -vE '^(\(below main\)|0x[0-9a-f]+)$' |
     LC_ALL=C sort -u >bench/hot-symbols.txt
 wc -l bench/hot-symbols.txt

@@ -2,7 +2,7 @@
 # Prints the symbol ordering file for lld (--symbol-ordering-file) that
 # `make release` links the release binary with: every function of BINARY whose
 # name, without the hash of Rust's legacy mangling or the number of a local
-# copy, is in LIST
+# copy (bench/symbol-key.sed, as bench/hot-symbols.sh wrote them), is in LIST
 # (bench/hot-symbols.txt), then the resolvers of its IRELATIVE relocations,
 # which a static glibc binary runs at start-up. BINARY is the instrumented
 # build of the same source, whose symbol names the release build shares.
@@ -19,7 +19,7 @@ fi
 syms=$(nm --defined-only "$bin" | awk '$2 ~ /^[tTwWi]$/ { print $1, $3 }')
 # "key name" for every function; the list holds keys.
 awk '{ print $2 }' <<<"$syms" |
-    sed -E 'h; s/\.[0-9]+$//; s/17h[0-9a-f]{16}E$/E/; G; s/\n/ /' |
+    sed -E -e h -f "$(dirname "$0")/symbol-key.sed" -e 'G; s/\n/ /' |
     awk 'NR == FNR { want[$0]; next } $1 in want { print $2 }' "$list" -
 # Start-up resolvers, by address.
 readelf -rW "$bin" | awk '/R_X86_64_IRELATIVE/ { print $NF }' |
