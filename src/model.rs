@@ -1089,6 +1089,19 @@ fn stopped(source_name: &str) -> Error {
 /// RSS stayed at 5.3-5.5 MiB.
 const READ_CHUNK: usize = 32 * 1024;
 
+/// The size a read buffer has at least: a [`READ_CHUNK`] and the unparsed
+/// tail before it. A worker's hash job and its parts share one buffer
+/// (`split`), so both size it with [`grow_to_read_buffer`].
+const READ_BUFFER: usize = READ_CHUNK * 2;
+
+/// Grows `buf` (with zeros) to [`READ_BUFFER`] bytes if it is shorter; a
+/// buffer given back by an earlier job is used as it is.
+fn grow_to_read_buffer(buf: &mut Vec<u8>) {
+    if buf.len() < READ_BUFFER {
+        buf.resize(READ_BUFFER, 0);
+    }
+}
+
 /// The unparsed tail of an input being read: one buffer, initialised once
 /// and grown only for an object longer than a read, holding
 /// `buf[start..end]`. Both loaders ([`pieces`], [`split`]) read through it.
@@ -1110,9 +1123,7 @@ impl Window {
     /// after another touches the pages of one buffer, not of one each (a
     /// fresh page costs a page fault, about 2 us on the VM measured).
     fn with_buffer(mut buf: Vec<u8>) -> Window {
-        if buf.len() < READ_CHUNK * 2 {
-            buf.resize(READ_CHUNK * 2, 0);
-        }
+        grow_to_read_buffer(&mut buf);
         Window {
             buf,
             start: 0,

@@ -33,7 +33,7 @@ use std::sync::{Condvar, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Part, READ_CHUNK, Store, StoreBuilder, Window, stopped};
+use super::{Ctx, Part, READ_CHUNK, Store, StoreBuilder, Window, grow_to_read_buffer, stopped};
 use crate::error::{Error, Result};
 use crate::parse::{Parser, RawObject};
 
@@ -582,9 +582,7 @@ fn merge(
 fn hash(file: &File, size: u64, source_name: &str, buf: &mut Vec<u8>) -> Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut f = At::new(file, 0, size);
-    if buf.len() < READ_CHUNK * 2 {
-        buf.resize(READ_CHUNK * 2, 0);
-    }
+    grow_to_read_buffer(buf);
     let mut total = 0u64;
     loop {
         match f.read(buf) {
