@@ -2,10 +2,11 @@
 """Benchmark: `nssroots bundle --input` against `sha256sum` on the same file.
 
 Runs both commands interleaved (so machine noise hits both alike), N times each,
-each nssroots run right after a sha256sum run, and prints the median wall time, the ratio nssroots/sha256sum, and each
-command's peak RSS (from `/usr/bin/time -f %M`, in separate runs: the rusage
-Python's own wait4 reports counts the forked Python's memory too). Then checks
-linear growth: the newest file's objects repeated 10x and 100x.
+each nssroots run right after a sha256sum run, and prints the median wall time,
+the ratio nssroots/sha256sum, and each command's peak RSS (from `/usr/bin/time
+-f %M`, in separate runs: the rusage Python's own wait4 reports counts the forked
+Python's memory too). Then checks linear growth: the newest file's objects
+repeated 10x and 100x.
 
 Usage: bench/bench.py [--runs N] [--binary PATH] [--against PATH] [CERTDATA]
 --binary defaults to the plain release build (target/release/nssroots); `make
