@@ -555,10 +555,18 @@ struct Ctx<'s> {
 }
 
 /// One object as [`Ctx::model`] makes it, before it meets the others.
+///
+/// The objects are not boxed, though the variants are large: a part's are
+/// made on a worker thread and moved into the store on the calling thread,
+/// which then freed each box, one by one, into the worker's heap, while the
+/// worker was still allocating from it. Unboxed, a part's objects are one
+/// block, freed once. Measured on NSS 3.123, 1,500 rounds each
+/// right after a sha256sum run: 3.56 -> 3.50 ms and 3.45 -> 3.40 ms.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 enum Modelled {
-    Certificate(Box<Certificate>, Digests),
-    Trust(Box<TrustRecord>),
+    Certificate(Certificate, Digests),
+    Trust(TrustRecord),
     Ignored,
 }
 
@@ -711,17 +719,13 @@ impl Ctx<'_> {
             "CKO_CERTIFICATE" => {
                 let cert = self.certificate(&mut obj, warnings)?;
                 let digests = Digests::of(&cert.der);
-                Modelled::Certificate(Box::new(cert), digests)
+                Modelled::Certificate(cert, digests)
             }
-            "CKO_NSS_TRUST" => {
-                Modelled::Trust(Box::new(self.trust(&obj, Spelling::Nss, warnings)?))
-            }
+            "CKO_NSS_TRUST" => Modelled::Trust(self.trust(&obj, Spelling::Nss, warnings)?),
             "CKO_NETSCAPE_TRUST" => {
-                Modelled::Trust(Box::new(self.trust(&obj, Spelling::Netscape, warnings)?))
+                Modelled::Trust(self.trust(&obj, Spelling::Netscape, warnings)?)
             }
-            "CKO_TRUST" => {
-                Modelled::Trust(Box::new(self.trust(&obj, Spelling::Pkcs11v32, warnings)?))
-            }
+            "CKO_TRUST" => Modelled::Trust(self.trust(&obj, Spelling::Pkcs11v32, warnings)?),
             "CKO_NSS_BUILTIN_ROOT_LIST" | "CKO_NETSCAPE_BUILTIN_ROOT_LIST" => Modelled::Ignored,
             other => {
                 return Err(self.err(
@@ -1309,10 +1313,10 @@ impl<'n> StoreBuilder<'n> {
                 }
                 self.by_sha256.insert(cert.sha256, certificates.len());
                 self.by_issuer_serial.insert(key, certificates.len());
-                certificates.push(*cert);
+                certificates.push(cert);
                 self.digests.push(digests);
             }
-            Modelled::Trust(record) => self.trust.push(*record),
+            Modelled::Trust(record) => self.trust.push(record),
             Modelled::Ignored => {}
         }
         Ok(())
