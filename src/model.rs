@@ -606,6 +606,8 @@ impl Digests {
 /// of two vectors had to be cloned for each lookup).
 fn issuer_serial_key(key: &mut Vec<u8>, issuer: &[u8], serial: &[u8]) {
     key.clear();
+    // One allocation for a new key, not one for each of the three parts.
+    key.reserve_exact(8 + issuer.len() + serial.len());
     key.extend_from_slice(&(issuer.len() as u64).to_le_bytes());
     key.extend_from_slice(issuer);
     key.extend_from_slice(serial);
