@@ -1084,12 +1084,28 @@ impl Part {
 
     /// Inserts the objects and warnings into `builder`; then the error, if any.
     fn insert_into(self, builder: &mut StoreBuilder<'_>) -> Result<()> {
-        builder.reserve(self.objects.len());
-        builder.warnings.extend(self.warnings);
-        for obj in self.objects {
-            builder.insert(obj)?;
-        }
-        self.error.map_or(Ok(()), Err)
+        self.insert_keeping(builder, &mut Vec::new())
+    }
+
+    /// As [`Part::insert_into`], but the emptied object list goes to `spent`
+    /// instead of being freed: its block is in the heap of the thread that
+    /// made the part, which may still be allocating from it (`split`).
+    fn insert_keeping(
+        self,
+        builder: &mut StoreBuilder<'_>,
+        spent: &mut Vec<Vec<Modelled>>,
+    ) -> Result<()> {
+        let Part {
+            mut objects,
+            warnings,
+            error,
+        } = self;
+        builder.reserve(objects.len());
+        builder.warnings.extend(warnings);
+        let inserted = objects.drain(..).try_for_each(|obj| builder.insert(obj));
+        spent.push(objects);
+        inserted?;
+        error.map_or(Ok(()), Err)
     }
 }
 

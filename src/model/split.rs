@@ -29,12 +29,13 @@ use std::io::Read;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, Part, READ_CHUNK, Store, StoreBuilder, Window, grow_to_read_buffer, stopped};
+use super::{
+    Ctx, Modelled, Part, READ_CHUNK, Store, StoreBuilder, Window, grow_to_read_buffer, stopped,
+};
 use crate::error::{Error, Result};
 use crate::parse::{Parser, RawObject};
 
@@ -336,6 +337,139 @@ impl<T> Slot<T> {
     }
 }
 
+/// Where the workers leave what they finish, until the calling thread
+/// takes it, in the order it needs it.
+///
+/// A worker wakes the calling thread only for what it is waiting for, and
+/// only after unlocking. On two CPUs the calling thread shares one with a
+/// worker, and a woken thread runs at once. With `std::sync::mpsc`, whose
+/// sender wakes the receiver while holding a lock the receiver then takes,
+/// the calling thread was woken for every result, found that lock held by
+/// the worker it had just displaced, slept, and was woken a second time
+/// when the worker let go (`perf`).
+struct Inbox<'n> {
+    letters: Mutex<Letters<'n>>,
+    ready: Condvar,
+}
+
+/// What an [`Inbox`] holds.
+struct Letters<'n> {
+    /// Each part, by index, from when it is sent until it is taken.
+    parts: Vec<Option<Parsed<'n>>>,
+    hash: Option<Result<[u8; 32]>>,
+    /// Workers that may still send.
+    senders: usize,
+    /// What the calling thread sleeps for: a part's index or [`HASH`].
+    wanted: Option<usize>,
+}
+
+/// What [`Letters::wanted`] says while the calling thread waits for the hash.
+const HASH: usize = usize::MAX;
+
+impl<'n> Inbox<'n> {
+    fn new() -> Self {
+        Inbox {
+            letters: Mutex::new(Letters {
+                parts: Vec::new(),
+                hash: None,
+                senders: 0,
+                wanted: None,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Letters<'n>> {
+        // Nothing panics while holding the lock; a poisoned one is as good.
+        self.letters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Room for `n` parts: called before the plan is published, so that
+    /// no part comes before its place.
+    fn expect_parts(&self, n: usize) {
+        self.lock().parts.resize_with(n, || None);
+    }
+
+    /// One more worker will send (called before it starts).
+    fn enter(&self) {
+        self.lock().senders += 1;
+    }
+
+    /// A worker sends nothing more.
+    fn leave(&self) {
+        let mut letters = self.lock();
+        letters.senders = letters.senders.saturating_sub(1);
+        let waiting = letters.wanted.is_some();
+        drop(letters);
+        if waiting {
+            self.ready.notify_one();
+        }
+    }
+
+    fn send(&self, done: Done<'n>) {
+        let mut letters = self.lock();
+        let index = match done {
+            Done::Hash(h) => {
+                letters.hash = Some(h);
+                HASH
+            }
+            Done::Part(k, p) => {
+                if let Some(slot) = letters.parts.get_mut(k) {
+                    *slot = Some(p);
+                }
+                k
+            }
+        };
+        let wake = letters.wanted == Some(index);
+        drop(letters);
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Part `k`, once a worker has sent it (`None`: none will).
+    fn part(&self, k: usize) -> Option<Parsed<'n>> {
+        self.take(k, |letters| letters.parts.get_mut(k).and_then(Option::take))
+    }
+
+    /// The file's hash, once the worker that took that job has sent it.
+    fn hash(&self) -> Option<Result<[u8; 32]>> {
+        self.take(HASH, |letters| letters.hash.take())
+    }
+
+    fn take<T>(&self, wanted: usize, get: impl Fn(&mut Letters<'n>) -> Option<T>) -> Option<T> {
+        let mut letters = self.lock();
+        loop {
+            if let Some(value) = get(&mut letters) {
+                letters.wanted = None;
+                return Some(value);
+            }
+            if letters.senders == 0 {
+                return None;
+            }
+            letters.wanted = Some(wanted);
+            letters = self
+                .ready
+                .wait(letters)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// What the calling thread is done with during the load but must not free
+/// until the workers have stopped: each part's emptied object list and the
+/// parser it ended with (its buffer) are blocks in the heap of the worker
+/// that made them. Freeing one takes that heap's lock, and the calling
+/// thread, woken onto the CPU of a worker busy allocating, often found the
+/// lock held and slept until the worker let go (`perf`).
+#[derive(Default)]
+struct Spent<'n> {
+    objects: Vec<Vec<Modelled>>,
+    parsers: Vec<Parser<'n>>,
+}
+
 /// Takes jobs until there are none left, sending what each came to: job 0
 /// hashes the file, job `k` parses part `k - 1` once the plan is there (no
 /// plan: no parts).
@@ -345,7 +479,7 @@ fn take_jobs<'n>(
     size: u64,
     next: &AtomicUsize,
     ctx: Ctx<'n>,
-    done: &Sender<Done<'n>>,
+    done: &Inbox<'n>,
 ) {
     // A new thread is often put on the CPU of the thread that spawned it,
     // and runs first. On the 2-vCPU VM measured (perf sched), the calling
@@ -360,6 +494,10 @@ fn take_jobs<'n>(
     let mut buf = Vec::new();
     loop {
         let job = next.fetch_add(1, Ordering::Relaxed);
+        #[cfg(test)]
+        if tests::panics_at(ctx.source_name) == Some(job) {
+            panic!("a worker's bug, made by the test");
+        }
         let result = if job == 0 {
             Done::Hash(hash(file, size, ctx.source_name, &mut buf))
         } else {
@@ -370,50 +508,8 @@ fn take_jobs<'n>(
                 _ => return,
             }
         };
-        // No receiver: the calling thread stopped at an error; the result
-        // is not needed.
-        let _ = done.send(result);
-    }
-}
-
-/// What the workers sent, kept until the calling thread asks for it.
-struct Inbox<'n> {
-    from: Receiver<Done<'n>>,
-    parts: Vec<Option<Parsed<'n>>>,
-    hash: Option<Result<[u8; 32]>>,
-}
-
-impl<'n> Inbox<'n> {
-    /// Waits for the next result; `false` once every worker has ended.
-    fn receive(&mut self) -> bool {
-        match self.from.recv() {
-            Ok(Done::Hash(h)) => self.hash = Some(h),
-            Ok(Done::Part(k, p)) => {
-                if let Some(slot) = self.parts.get_mut(k) {
-                    *slot = Some(p);
-                }
-            }
-            Err(_) => return false,
-        }
-        true
-    }
-
-    /// Part `k`, once a worker has sent it (`None`: none will).
-    fn part(&mut self, k: usize) -> Option<Parsed<'n>> {
-        loop {
-            if let Some(p) = self.parts.get_mut(k)?.take() {
-                return Some(p);
-            }
-            if !self.receive() {
-                return None;
-            }
-        }
-    }
-
-    /// The file's hash, once the worker that took that job has sent it.
-    fn hash(&mut self) -> Option<Result<[u8; 32]>> {
-        while self.hash.is_none() && self.receive() {}
-        self.hash.take()
+        // After an error the calling thread no longer reads these.
+        done.send(result);
     }
 }
 
@@ -437,7 +533,8 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     let ctx = builder.ctx;
     let next = AtomicUsize::new(0);
     let slot = Slot::new();
-    let (sender, from) = std::sync::mpsc::channel();
+    let inbox = Inbox::new();
+    let mut spent = Spent::default();
     // Freeing a block larger than the worker's makes glibc serve blocks up
     // to that size from the heap from then on (its threshold for mmap
     // follows the largest mmapped block freed), so each worker's warm-up
@@ -447,7 +544,7 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     // other is usually only running by the time the plan is there (a new
     // thread took about 0.2 ms to start on the VM measured). More join
     // them where there are more CPUs.
-    let (slot, next) = (&slot, &next);
+    let (slot, next, inbox) = (&slot, &next, &inbox);
     let sha = std::thread::scope(|scope| {
         // The workers are not joined: the scope waits only until each has
         // returned from its jobs, not for the system to end the thread (each
@@ -457,37 +554,35 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
         // ms. A panic, which `join` reported, is caught instead: the worker's
         // results stop, and the calling thread fails with `stopped` when a
         // part or the hash does not come.
-        let spawn = |done| {
+        let spawn = || {
+            inbox.enter();
             scope.spawn(move || {
-                let jobs = AssertUnwindSafe(|| take_jobs(file, slot, size, next, ctx, &done));
+                let jobs = AssertUnwindSafe(|| take_jobs(file, slot, size, next, ctx, inbox));
                 let _ = std::panic::catch_unwind(jobs);
+                inbox.leave();
             })
         };
-        spawn(sender.clone());
-        spawn(sender.clone());
+        spawn();
+        spawn();
         let (planned, failed) = match plan(file, size) {
             Ok(p) => (p, None),
             Err(e) => (None, Some(e)),
         };
         let split = planned.is_some();
+        if let Some(plan) = &planned {
+            inbox.expect_parts(plan.bounds.len().saturating_sub(1));
+        }
         slot.set(planned);
         if split {
             let more = cpus().clamp(2, MAX_WORKERS) - 2;
             for _ in 0..more {
-                spawn(sender.clone());
+                spawn();
             }
         }
-        // The workers hold the only senders: the inbox ends when they do.
-        drop(sender);
         match (failed, slot.value.get()) {
             (Some(e), _) => Err(io(e)),
             (None, Some(Some(plan))) => {
-                let mut inbox = Inbox {
-                    from,
-                    parts: (1..plan.bounds.len()).map(|_| None).collect(),
-                    hash: None,
-                };
-                let merged = merge(file, plan, size, &mut inbox, &mut builder);
+                let merged = merge(file, plan, size, inbox, &mut builder, &mut spent);
                 // Every part is in, or no more are needed (an error, or the
                 // rest parsed again): no worker starts another. The hash's
                 // job was taken before the first part's.
@@ -538,19 +633,20 @@ fn count_cpus(list: &str) -> Option<usize> {
 /// lines on by the lines before it; from the first part that does not start
 /// in the state the one before ended in, or that met an error, parses the
 /// rest of the file again from that real state. Ends the input.
-fn merge(
+fn merge<'n>(
     file: &File,
     plan: &Plan,
     size: u64,
-    inbox: &mut Inbox<'_>,
+    inbox: &Inbox<'n>,
     builder: &mut StoreBuilder<'_>,
+    spent: &mut Spent<'n>,
 ) -> Result<()> {
     let source_name = builder.ctx.source_name;
     let Some(first) = inbox.part(0) else {
         return Err(stopped(source_name));
     };
     let parser = first.parser;
-    first.part.insert_into(builder)?;
+    first.part.insert_keeping(builder, &mut spent.objects)?;
     // The later parts were parsed as if the first ended past BEGINDATA,
     // with the plan's line ending.
     let consistent = parser.in_data() && parser.crlf() == Some(plan.crlf);
@@ -563,8 +659,9 @@ fn merge(
                 parser: end,
             }) if consistent && part.error.is_none() => {
                 part.shift_lines(lines);
-                part.insert_into(builder)?;
+                part.insert_keeping(builder, &mut spent.objects)?;
                 lines += end.line_no();
+                spent.parsers.push(end);
             }
             _ => {
                 let start = plan.bounds.get(k + 1).copied().unwrap_or(size);
@@ -654,6 +751,39 @@ mod tests {
         // `CKA_CLASSX` starts no object; nothing within a READ_CHUNK.
         assert_eq!(find(&format!("{}CKA_CLASSX x\n", pad(100))), None);
         assert_eq!(find(&format!("{}{line}\n", pad(READ_CHUNK + 100))), None);
+    }
+
+    /// An input named `worker panics at job N` makes the worker that takes
+    /// job N panic (job 0 hashes, job k parses part k - 1).
+    pub(super) fn panics_at(source_name: &str) -> Option<usize> {
+        source_name
+            .strip_prefix("worker panics at job ")?
+            .parse()
+            .ok()
+    }
+
+    #[test]
+    fn a_worker_that_panics_neither_hangs_the_load_nor_changes_its_result() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/bundles/certdata.txt"));
+        assert!(std::fs::metadata(path).unwrap().len() >= MIN_SPLIT);
+        let whole = load_file(path, "worker panics at job 99", u64::MAX).unwrap();
+        // A part that never comes: the rest of the file is parsed again by
+        // the calling thread, with the same result.
+        match load_file(path, "worker panics at job 3", u64::MAX) {
+            Ok(store) => assert!(
+                store.input_sha256 == whole.input_sha256
+                    && store.certificates == whole.certificates
+                    && store.distrust == whole.distrust
+                    && store.warnings == whole.warnings,
+                "the store differs"
+            ),
+            Err(e) => panic!("{e}"),
+        }
+        // No hash: an error.
+        match load_file(path, "worker panics at job 0", u64::MAX) {
+            Ok(_) => panic!("loaded without a hash"),
+            Err(e) => assert!(e.to_string().contains("a parsing thread stopped"), "{e}"),
+        }
     }
 
     #[test]
