@@ -1032,12 +1032,17 @@ struct Part {
 }
 
 impl Part {
-    /// Models every object `parse` hands over, until it returns.
+    /// Models every object `parse` hands over, until it returns, into
+    /// `objects` (an empty list, whose room is used).
     fn model(
         ctx: Ctx<'_>,
+        objects: Vec<Modelled>,
         parse: impl FnOnce(&mut dyn FnMut(RawObject<'_>) -> Result<()>) -> Result<()>,
     ) -> Part {
-        let mut part = Part::default();
+        let mut part = Part {
+            objects,
+            ..Part::default()
+        };
         let (objects, warnings) = (&mut part.objects, &mut part.warnings);
         let result = parse(&mut |obj| {
             objects.push(ctx.model(obj, warnings)?);
@@ -1084,16 +1089,16 @@ impl Part {
 
     /// Inserts the objects and warnings into `builder`; then the error, if any.
     fn insert_into(self, builder: &mut StoreBuilder<'_>) -> Result<()> {
-        self.insert_keeping(builder, &mut Vec::new())
+        self.insert_keeping(builder, drop)
     }
 
-    /// As [`Part::insert_into`], but the emptied object list goes to `spent`
+    /// As [`Part::insert_into`], but the emptied object list goes to `keep`
     /// instead of being freed: its block is in the heap of the thread that
     /// made the part, which may still be allocating from it (`split`).
     fn insert_keeping(
         self,
         builder: &mut StoreBuilder<'_>,
-        spent: &mut Vec<Vec<Modelled>>,
+        keep: impl FnOnce(Vec<Modelled>),
     ) -> Result<()> {
         let Part {
             mut objects,
@@ -1103,7 +1108,7 @@ impl Part {
         builder.reserve(objects.len());
         builder.warnings.extend(warnings);
         let inserted = objects.drain(..).try_for_each(|obj| builder.insert(obj));
-        spent.push(objects);
+        keep(objects);
         inserted?;
         error.map_or(Ok(()), Err)
     }

@@ -50,7 +50,7 @@ struct Done {
 fn work(ctx: Ctx<'_>, template: &Parser<'_>, jobs: Receiver<Job>, done: Sender<Done>) {
     for job in jobs {
         let mut parser = template.fork(job.line_no);
-        let part = Part::model(ctx, |emit| {
+        let part = Part::model(ctx, Vec::new(), |emit| {
             parser.feed(&job.piece, job.next.as_deref(), emit)
         });
         let sent = done.send(Done {

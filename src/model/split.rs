@@ -220,13 +220,15 @@ enum Done<'n> {
     Part(usize, Parsed<'n>),
 }
 
-/// Parses and models part `k` of `plan`, reading through `buf`.
+/// Parses and models part `k` of `plan`, reading through `buf`, into
+/// `objects` (an empty list).
 fn parse_part<'n>(
     file: &File,
     plan: &Plan,
     k: usize,
     ctx: Ctx<'n>,
     buf: &mut Vec<u8>,
+    objects: Vec<Modelled>,
 ) -> Parsed<'n> {
     let (start, end) = match (plan.bounds.get(k), plan.bounds.get(k + 1)) {
         (Some(&s), Some(&e)) => (s, e),
@@ -238,7 +240,7 @@ fn parse_part<'n>(
         Parser::resume(ctx.source_name, 0, plan.crlf)
     };
     let after = plan.next_lines.get(k).map(Vec::as_slice);
-    let part = Part::model(ctx, |emit| {
+    let part = Part::model(ctx, objects, |emit| {
         let reader = &mut At::new(file, start, end);
         stream(reader, &mut parser, after, ctx.source_name, buf, emit)
     });
@@ -361,6 +363,12 @@ struct Letters<'n> {
     senders: usize,
     /// What the calling thread sleeps for: a part's index or [`HASH`].
     wanted: Option<usize>,
+    /// Object lists the calling thread has emptied, for the workers' next
+    /// parts. Each keeps its room: a part's list is made once, not grown
+    /// from nothing (five times for NSS 3.123's parts of about 44 objects,
+    /// in fresh pages), and the lists alive at once stay few (freed after
+    /// the load, not while a worker allocates from the same heap).
+    spares: Vec<Vec<Modelled>>,
 }
 
 /// What [`Letters::wanted`] says while the calling thread waits for the hash.
@@ -374,6 +382,7 @@ impl<'n> Inbox<'n> {
                 hash: None,
                 senders: 0,
                 wanted: None,
+                spares: Vec::new(),
             }),
             ready: Condvar::new(),
         }
@@ -429,6 +438,16 @@ impl<'n> Inbox<'n> {
         }
     }
 
+    /// An emptied object list (see [`Letters::spares`]), or a new one.
+    fn spare(&self) -> Vec<Modelled> {
+        self.lock().spares.pop().unwrap_or_default()
+    }
+
+    /// Hands back an object list the calling thread has emptied.
+    fn give_back(&self, objects: Vec<Modelled>) {
+        self.lock().spares.push(objects);
+    }
+
     /// Part `k`, once a worker has sent it (`None`: none will).
     fn part(&self, k: usize) -> Option<Parsed<'n>> {
         self.take(k, |letters| letters.parts.get_mut(k).and_then(Option::take))
@@ -458,17 +477,13 @@ impl<'n> Inbox<'n> {
     }
 }
 
-/// What the calling thread is done with during the load but must not free
-/// until the workers have stopped: each part's emptied object list and the
-/// parser it ended with (its buffer) are blocks in the heap of the worker
-/// that made them. Freeing one takes that heap's lock, and the calling
-/// thread, woken onto the CPU of a worker busy allocating, often found the
-/// lock held and slept until the worker let go (`perf`).
-#[derive(Default)]
-struct Spent<'n> {
-    objects: Vec<Vec<Modelled>>,
-    parsers: Vec<Parser<'n>>,
-}
+/// The parsers the calling thread is done with during the load but must not
+/// free until the workers have stopped: each one's buffer is a block in the
+/// heap of the worker that made it. Freeing one takes that heap's lock, and
+/// the calling thread, woken onto the CPU of a worker busy allocating, often
+/// found the lock held and slept until the worker let go (`perf`). Emptied
+/// object lists go back to the workers instead ([`Inbox::give_back`]).
+type Spent<'n> = Vec<Parser<'n>>;
 
 /// Takes jobs until there are none left, sending what each came to: job 0
 /// hashes the file, job `k` parses part `k - 1` once the plan is there (no
@@ -503,7 +518,11 @@ fn take_jobs<'n>(
         } else {
             match plan.wait() {
                 Some(Some(plan)) if job < plan.bounds.len() => {
-                    Done::Part(job - 1, parse_part(file, plan, job - 1, ctx, &mut buf))
+                    let objects = done.spare();
+                    Done::Part(
+                        job - 1,
+                        parse_part(file, plan, job - 1, ctx, &mut buf, objects),
+                    )
                 }
                 _ => return,
             }
@@ -534,7 +553,7 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     let next = AtomicUsize::new(0);
     let slot = Slot::new();
     let inbox = Inbox::new();
-    let mut spent = Spent::default();
+    let mut spent = Spent::new();
     // Freeing a block larger than the worker's makes glibc serve blocks up
     // to that size from the heap from then on (its threshold for mmap
     // follows the largest mmapped block freed), so each worker's warm-up
@@ -646,7 +665,7 @@ fn merge<'n>(
         return Err(stopped(source_name));
     };
     let parser = first.parser;
-    first.part.insert_keeping(builder, &mut spent.objects)?;
+    first.part.insert_keeping(builder, |v| inbox.give_back(v))?;
     // The later parts were parsed as if the first ended past BEGINDATA,
     // with the plan's line ending.
     let consistent = parser.in_data() && parser.crlf() == Some(plan.crlf);
@@ -659,9 +678,9 @@ fn merge<'n>(
                 parser: end,
             }) if consistent && part.error.is_none() => {
                 part.shift_lines(lines);
-                part.insert_keeping(builder, &mut spent.objects)?;
+                part.insert_keeping(builder, |v| inbox.give_back(v))?;
                 lines += end.line_no();
-                spent.parsers.push(end);
+                spent.push(end);
             }
             _ => {
                 let start = plan.bounds.get(k + 1).copied().unwrap_or(size);
