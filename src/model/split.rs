@@ -571,8 +571,9 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
         // `join` waited for). Measured on NSS 3.123, 1,000 and 1,500 rounds
         // each right after a sha256sum run: 2.85 -> 2.77 ms and 2.79 -> 2.71
         // ms. A panic, which `join` reported, is caught instead: the worker's
-        // results stop, and the calling thread fails with `stopped` when a
-        // part or the hash does not come.
+        // results stop; the calling thread parses again the rest of the file
+        // from a part that does not come, and fails with `stopped` when the
+        // hash does not come.
         let spawn = || {
             inbox.enter();
             scope.spawn(move || {
