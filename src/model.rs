@@ -1496,9 +1496,10 @@ impl Store {
     }
 
     /// Reads, parses and models the certdata.txt file at `path` (named
-    /// `source_name` in messages): a file of 256 KiB or more in parts on
-    /// worker threads (one per CPU, at most four) that also hash it, a
-    /// smaller one as [`Store::from_reader`] does. The result, warnings and errors are those
+    /// `source_name` in messages): a file of 256 KiB or more in parts, on
+    /// the calling thread and a worker thread for each other CPU (four
+    /// threads at most), one of which hashes it; a smaller one as
+    /// [`Store::from_reader`] does. The result, warnings and errors are those
     /// of a single pass. Fails when the file is larger than `max` bytes.
     ///
     /// ```

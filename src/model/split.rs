@@ -2,20 +2,31 @@
 //!
 //! The file is cut into up to [`PARTS`] parts where objects start. The
 //! jobs (hash the whole file, then parse and model each part) are taken in
-//! that order by one worker thread per CPU (at least two, at most
-//! [`MAX_WORKERS`]), each taking the next job when it is done with one, and
-//! each reading its own range a [`READ_CHUNK`] at a time. On the 2-vCPU VM
-//! this was measured on, a spawned thread often waited a millisecond for a
-//! CPU: taking jobs lets the others do more meanwhile. Two workers start
-//! before the calling thread finds where to cut (the first job, hashing,
-//! needs no plan); then it only waits. When it took jobs too, or parsed a
-//! fixed half, runs were slower.
+//! that order, each reading its own range a [`READ_CHUNK`] at a time, by the
+//! calling thread and one worker thread for each other CPU (at least one
+//! worker; at most [`MAX_WORKERS`] threads in all), each taking the next job
+//! when it is done with one. The first worker starts before the calling
+//! thread finds where to cut, and takes the hash (which needs no plan); the
+//! calling thread waits until it has, then makes the plan and takes parts.
+//!
+//! That wait is what makes two threads enough on two CPUs. A new thread is
+//! often put on the CPU of the thread that made it (in 24 of 40 runs on the
+//! 2-vCPU VM measured, `sched_wakeup_new`), where it waits for that thread
+//! to sleep while the other CPU idles. The calling thread sleeps until the
+//! worker runs and takes the hash, and is then woken, usually onto the idle
+//! CPU (6 of the 9 such wake-ups traced). Before, two workers started and
+//! the calling thread only waited for their parts, three threads for two
+//! CPUs, which also cost a thread's start and more context switches: runs
+//! took 7% longer (interleaved rounds on NSS 3.123: 3.86 -> 3.59 ms, CPU
+//! time 5.39 -> 4.98 ms, 2,000 rounds; 4.19 -> 3.92 ms, 1,500 rounds in a
+//! busier minute). When the calling thread took jobs beside one worker
+//! without that wait, runs were much slower (5.04 against 4.07 ms).
 //!
 //! The calling thread inserts the parts' objects in order
 //! ([`StoreBuilder::insert`]), each part as soon as it and those before it
 //! are done (the workers send what they finish), so duplicates, conflicts
-//! and warnings are those of one pass, and most of the inserting is done
-//! while the workers are still parsing the last parts. Every part but the
+//! and warnings are those of one pass; while the part it needs next is not
+//! done, it parses one no thread has taken yet. Every part but the
 //! first is parsed from the state the one before must end in (past
 //! `BEGINDATA`, the first line's line ending), its lines counted from its
 //! start; its objects and warnings are moved on by the lines before it when
@@ -58,7 +69,7 @@ fn objects_in(bytes: u64) -> usize {
     usize::try_from(bytes / 2048).map_or(0, |n| n.saturating_add(16))
 }
 
-/// The most threads that take jobs.
+/// The most threads that take jobs, the calling thread among them.
 const MAX_WORKERS: usize = 4;
 
 /// How much of its heap each worker has the allocator make ready at once
@@ -135,7 +146,7 @@ struct Plan {
 
 /// How far past a cut point [`plan`] first looks for an object's start (then
 /// a [`READ_CHUNK`]): objects in certdata.txt start a few KB apart, and the
-/// plan is made while both workers want a CPU.
+/// plan is made while the worker hashes and the parts wait for it.
 const PLAN_WINDOW: usize = 8 * 1024;
 
 /// The plan: `None` when no line ends in the first [`READ_CHUNK`] or no
@@ -184,10 +195,10 @@ fn object_start(
 ) -> std::io::Result<Option<(u64, Vec<u8>)>> {
     look_ahead(file, from, window, |text, at_end| {
         // A byte at a time, not with memchr: the plan is made on the calling
-        // thread while the second worker waits for it, and memchr's first
-        // use asks the CPU what it has (std_detect: about eight CPUID
-        // instructions, 35 µs on the VM measured), which the workers then
-        // do instead, in parallel. The next object starts a few KB on.
+        // thread while the parts wait for it, and memchr's first use asks
+        // the CPU what it has (std_detect: about eight CPUID instructions,
+        // 35 µs on the VM measured), which is then done later, while the
+        // worker hashes. The next object starts a few KB on.
         let mut lines = text.split(|&b| b == b'\n');
         let mut start = lines.next()?.len() + 1;
         for line in lines {
@@ -238,20 +249,15 @@ enum Done<'n> {
     Part(usize, Parsed<'n>),
 }
 
-/// Parses and models part `k` of `plan`, reading through `buf`, into
-/// `objects` (an empty list).
-fn parse_part<'n>(
-    file: &File,
-    plan: &Plan,
-    k: usize,
-    ctx: Ctx<'n>,
-    buf: &mut Vec<u8>,
-    objects: Vec<Modelled>,
-) -> Parsed<'n> {
+/// Parses and models part `k` of `plan`, reading through `buf`, into an
+/// object list from [`Inbox::spare`].
+fn parse_part<'n>(load: Load<'_, 'n>, plan: &Plan, k: usize, buf: &mut Vec<u8>) -> Parsed<'n> {
+    let (file, ctx) = (load.file, load.ctx);
     let (start, end) = match (plan.bounds.get(k), plan.bounds.get(k + 1)) {
         (Some(&s), Some(&e)) => (s, e),
         _ => (0, 0),
     };
+    let objects = load.inbox.spare(end - start);
     let mut parser = if k == 0 {
         Parser::new(ctx.source_name)
     } else {
@@ -387,6 +393,8 @@ struct Letters<'n> {
     /// in fresh pages), and the lists alive at once stay few (freed after
     /// the load, not while a worker allocates from the same heap).
     spares: Vec<Vec<Modelled>>,
+    /// Whether a worker has taken the hash's job.
+    hashing: bool,
 }
 
 /// What [`Letters::wanted`] says while the calling thread waits for the hash.
@@ -401,6 +409,7 @@ impl<'n> Inbox<'n> {
                 senders: 0,
                 wanted: None,
                 spares: Vec::new(),
+                hashing: false,
             }),
             ready: Condvar::new(),
         }
@@ -428,11 +437,31 @@ impl<'n> Inbox<'n> {
     fn leave(&self) {
         let mut letters = self.lock();
         letters.senders = letters.senders.saturating_sub(1);
-        let waiting = letters.wanted.is_some();
         drop(letters);
-        if waiting {
-            self.ready.notify_one();
+        // Also for [`Inbox::wait_hashing`], which no `wanted` marks.
+        self.ready.notify_all();
+    }
+
+    /// A worker has taken the hash's job.
+    fn hashing(&self) {
+        self.lock().hashing = true;
+        self.ready.notify_all();
+    }
+
+    /// Until a worker has taken the hash's job, or no worker is left.
+    fn wait_hashing(&self) {
+        let mut letters = self.lock();
+        while !letters.hashing && letters.senders > 0 {
+            letters = self
+                .ready
+                .wait(letters)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
+    }
+
+    /// Part `k` if it is done (it is then taken).
+    fn part_now(&self, k: usize) -> Option<Parsed<'n>> {
+        self.lock().parts.get_mut(k).and_then(Option::take)
     }
 
     fn send(&self, done: Done<'n>) {
@@ -510,48 +539,70 @@ type Spent<'n> = Vec<Parser<'n>>;
 /// Takes jobs until there are none left, sending what each came to: job 0
 /// hashes the file, job `k` parses part `k - 1` once the plan is there (no
 /// plan: no parts).
-fn take_jobs<'n>(
-    file: &File,
-    plan: &Slot<Option<Plan>>,
-    size: u64,
-    next: &AtomicUsize,
-    ctx: Ctx<'n>,
-    done: &Inbox<'n>,
-) {
-    // A new thread is often put on the CPU of the thread that spawned it,
-    // and runs first. On the 2-vCPU VM measured (perf sched), the calling
-    // thread then waited about 1 ms for a CPU in 40-80% of runs, the other
-    // CPU idle, before it could spawn the second worker and make the plan.
-    // Yielding lets it go on (it soon sleeps, waiting for parts); where the
-    // thread has a CPU to itself this returns at once. Measured, 400
-    // interleaved runs: that wait in 3-9% of runs, 3.42 -> 3.31 ms a run.
+fn take_jobs(load: Load<'_, '_>, plan: &Slot<Option<Plan>>) {
+    // A new thread is often put on the CPU of the thread that made it, and
+    // runs first. Without this, the worker went on to hash there for a
+    // millisecond while the calling thread waited for that CPU, the other
+    // idle (4.32 against 3.26 ms a run, 800 interleaved rounds). Yielding
+    // lets the calling thread go on until it waits for the hash to be taken
+    // ([`Inbox::wait_hashing`]), and it is then woken onto the idle CPU.
     std::thread::yield_now();
     warm_up_heap(WARM);
     // Every job reads through it.
     let mut buf = Vec::new();
     loop {
-        let job = next.fetch_add(1, Ordering::Relaxed);
+        let job = load.next.fetch_add(1, Ordering::Relaxed);
         #[cfg(test)]
-        if tests::panics_at(ctx.source_name) == Some(job) {
+        if tests::panics_at(load.ctx.source_name).is_some_and(|n| job >= n) {
             panic!("a worker's bug, made by the test");
         }
         let result = if job == 0 {
-            Done::Hash(hash(file, size, ctx.source_name, &mut buf))
+            load.inbox.hashing();
+            Done::Hash(hash(load.file, load.size, load.ctx.source_name, &mut buf))
         } else {
             match plan.wait() {
                 Some(Some(plan)) if job < plan.bounds.len() => {
-                    let bytes = plan.bounds.get(job).zip(plan.bounds.get(job - 1));
-                    let objects = done.spare(bytes.map_or(0, |(end, start)| end - start));
-                    Done::Part(
-                        job - 1,
-                        parse_part(file, plan, job - 1, ctx, &mut buf, objects),
-                    )
+                    Done::Part(job - 1, parse_part(load, plan, job - 1, &mut buf))
                 }
                 _ => return,
             }
         };
         // After an error the calling thread no longer reads these.
-        done.send(result);
+        load.inbox.send(result);
+    }
+}
+
+/// What the threads of one load share.
+#[derive(Clone, Copy)]
+struct Load<'a, 'n> {
+    file: &'a File,
+    size: u64,
+    /// The next job to take.
+    next: &'a AtomicUsize,
+    ctx: Ctx<'n>,
+    inbox: &'a Inbox<'n>,
+}
+
+/// Part `k` of `plan` once it is done, the calling thread meanwhile parsing
+/// the parts no thread has taken yet, reading through `buf` (`None`: it
+/// will not come).
+fn part_or_job<'n>(
+    load: Load<'_, 'n>,
+    plan: &Plan,
+    k: usize,
+    buf: &mut Vec<u8>,
+) -> Option<Parsed<'n>> {
+    loop {
+        if let Some(part) = load.inbox.part_now(k) {
+            return Some(part);
+        }
+        let job = load.next.fetch_add(1, Ordering::Relaxed);
+        // Job 0, the hash, was taken before the plan was made.
+        if job == 0 || job >= plan.bounds.len() {
+            return load.inbox.part(k);
+        }
+        let parsed = parse_part(load, plan, job - 1, buf);
+        load.inbox.send(Done::Part(job - 1, parsed));
     }
 }
 
@@ -570,23 +621,27 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
     if size < MIN_SPLIT || cfg!(not(any(unix, windows))) {
         return super::pieces::load(file, source_name, max);
     }
-    let file = &file;
     let mut builder = StoreBuilder::new(source_name);
-    let ctx = builder.ctx;
     let next = AtomicUsize::new(0);
     let slot = Slot::new();
     let inbox = Inbox::new();
     let mut spent = Spent::new();
+    let load = Load {
+        file: &file,
+        size,
+        next: &next,
+        ctx: builder.ctx,
+        inbox: &inbox,
+    };
     // Freeing a block larger than the worker's makes glibc serve blocks up
     // to that size from the heap from then on (its threshold for mmap
     // follows the largest mmapped block freed), so each worker's warm-up
     // block comes from its own heap.
     warm_up_heap(WARM * 2);
-    // Two workers start before the plan is made: one hashes meanwhile, the
-    // other is usually only running by the time the plan is there (a new
-    // thread took about 0.2 ms to start on the VM measured). More join
-    // them where there are more CPUs.
-    let (slot, next, inbox) = (&slot, &next, &inbox);
+    // One worker starts before the plan is made and hashes meanwhile; the
+    // calling thread takes parts beside it (see the module documentation).
+    // More join them where there are more CPUs.
+    let slot = &slot;
     let sha = std::thread::scope(|scope| {
         // The workers are not joined: the scope waits only until each has
         // returned from its jobs, not for the system to end the thread (each
@@ -598,22 +653,22 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
         // from a part that does not come, and fails with `stopped` when the
         // hash does not come.
         let spawn = || {
-            inbox.enter();
+            load.inbox.enter();
             scope.spawn(move || {
-                let jobs = AssertUnwindSafe(|| take_jobs(file, slot, size, next, ctx, inbox));
+                let jobs = AssertUnwindSafe(|| take_jobs(load, slot));
                 let _ = std::panic::catch_unwind(jobs);
-                inbox.leave();
+                load.inbox.leave();
             })
         };
         spawn();
-        spawn();
-        let (planned, failed) = match plan(file, size) {
+        load.inbox.wait_hashing();
+        let (planned, failed) = match plan(load.file, size) {
             Ok(p) => (p, None),
             Err(e) => (None, Some(e)),
         };
         let split = planned.is_some();
         if let Some(plan) = &planned {
-            inbox.expect_parts(plan.bounds.len().saturating_sub(1));
+            load.inbox.expect_parts(plan.bounds.len().saturating_sub(1));
         }
         slot.set(planned);
         if split {
@@ -625,19 +680,19 @@ pub(super) fn load_file(path: &Path, source_name: &str, max: u64) -> Result<Stor
         match (failed, slot.value.get()) {
             (Some(e), _) => Err(io(e)),
             (None, Some(Some(plan))) => {
-                let merged = merge(file, plan, size, inbox, &mut builder, &mut spent);
+                let merged = merge(load, plan, &mut builder, &mut spent);
                 // Every part is in, or no more are needed (an error, or the
                 // rest parsed again): no worker starts another. The hash's
                 // job was taken before the first part's.
-                next.store(usize::MAX / 2, Ordering::Relaxed);
-                merged.map(|()| Some(inbox.hash().ok_or_else(|| stopped(source_name))))
+                load.next.store(usize::MAX / 2, Ordering::Relaxed);
+                merged.map(|()| Some(load.inbox.hash().ok_or_else(|| stopped(source_name))))
             }
             _ => Ok(None),
         }
     })?;
     let Some(sha) = sha else {
         // No place to cut: one pass (a rare file; its hash is computed again).
-        return super::pieces::load(At::new(file, 0, size), source_name, max);
+        return super::pieces::load(At::new(&file, 0, size), source_name, max);
     };
     let mut store = builder.finish()?;
     store.input_sha256 = sha??;
@@ -677,15 +732,16 @@ fn count_cpus(list: &str) -> Option<usize> {
 /// in the state the one before ended in, or that met an error, parses the
 /// rest of the file again from that real state. Ends the input.
 fn merge<'n>(
-    file: &File,
+    load: Load<'_, 'n>,
     plan: &Plan,
-    size: u64,
-    inbox: &Inbox<'n>,
     builder: &mut StoreBuilder<'_>,
     spent: &mut Spent<'n>,
 ) -> Result<()> {
+    let (file, size, inbox) = (load.file, load.size, load.inbox);
     let source_name = builder.ctx.source_name;
-    let Some(first) = inbox.part(0) else {
+    // The calling thread's jobs read through it.
+    let mut buf = Vec::new();
+    let Some(first) = part_or_job(load, plan, 0, &mut buf) else {
         return Err(stopped(source_name));
     };
     let parser = first.parser;
@@ -696,7 +752,7 @@ fn merge<'n>(
     // Lines before the part being inserted.
     let mut lines = parser.line_no();
     for k in 0..plan.bounds.len().saturating_sub(2) {
-        match inbox.part(k + 1) {
+        match part_or_job(load, plan, k + 1, &mut buf) {
             Some(Parsed {
                 mut part,
                 parser: end,
@@ -710,14 +766,9 @@ fn merge<'n>(
                 let start = plan.bounds.get(k + 1).copied().unwrap_or(size);
                 let mut rest = parser.fork(lines);
                 let reader = &mut At::new(file, start, size);
-                stream(
-                    reader,
-                    &mut rest,
-                    None,
-                    source_name,
-                    &mut Vec::new(),
-                    &mut |obj| builder.add(obj),
-                )?;
+                stream(reader, &mut rest, None, source_name, &mut buf, &mut |obj| {
+                    builder.add(obj)
+                })?;
                 // The header may have ended only in the rest.
                 return rest.finish().map(drop);
             }
@@ -796,8 +847,9 @@ mod tests {
         assert_eq!(find(&format!("{}{line}\n", pad(READ_CHUNK + 100))), None);
     }
 
-    /// An input named `worker panics at job N` makes the worker that takes
-    /// job N panic (job 0 hashes, job k parses part k - 1).
+    /// An input named `worker panics at job N` makes a worker panic as it
+    /// takes job N or a later one (job 0 hashes, job k parses part k - 1;
+    /// the calling thread, which takes parts too, does not panic).
     pub(super) fn panics_at(source_name: &str) -> Option<usize> {
         source_name
             .strip_prefix("worker panics at job ")?
@@ -810,8 +862,9 @@ mod tests {
         let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/bundles/certdata.txt"));
         assert!(std::fs::metadata(path).unwrap().len() >= MIN_SPLIT);
         let whole = load_file(path, "worker panics at job 99", u64::MAX).unwrap();
-        // A part that never comes: the rest of the file is parsed again by
-        // the calling thread, with the same result.
+        // A part that never comes (the first the worker takes after the
+        // hash, while the calling thread parses the others): the rest of the
+        // file is parsed again by the calling thread, with the same result.
         match load_file(path, "worker panics at job 3", u64::MAX) {
             Ok(store) => assert!(
                 store.input_sha256 == whole.input_sha256
