@@ -400,6 +400,17 @@ struct Letters<'n> {
 /// What [`Letters::wanted`] says while the calling thread waits for the hash.
 const HASH: usize = usize::MAX;
 
+/// What [`Letters::wanted`] says while the calling thread waits for a worker
+/// to take the hash's job ([`Inbox::wait_hashing`]).
+const HASHING: usize = usize::MAX - 1;
+
+impl<'n> Letters<'n> {
+    /// Part `k`, taken, if it has been sent.
+    fn take_part(&mut self, k: usize) -> Option<Parsed<'n>> {
+        self.parts.get_mut(k).and_then(Option::take)
+    }
+}
+
 impl<'n> Inbox<'n> {
     fn new() -> Self {
         Inbox {
@@ -437,31 +448,32 @@ impl<'n> Inbox<'n> {
     fn leave(&self) {
         let mut letters = self.lock();
         letters.senders = letters.senders.saturating_sub(1);
+        let waiting = letters.wanted.is_some();
         drop(letters);
-        // Also for [`Inbox::wait_hashing`], which no `wanted` marks.
-        self.ready.notify_all();
+        if waiting {
+            self.ready.notify_one();
+        }
     }
 
     /// A worker has taken the hash's job.
     fn hashing(&self) {
-        self.lock().hashing = true;
-        self.ready.notify_all();
+        let mut letters = self.lock();
+        letters.hashing = true;
+        let wake = letters.wanted == Some(HASHING);
+        drop(letters);
+        if wake {
+            self.ready.notify_one();
+        }
     }
 
     /// Until a worker has taken the hash's job, or no worker is left.
     fn wait_hashing(&self) {
-        let mut letters = self.lock();
-        while !letters.hashing && letters.senders > 0 {
-            letters = self
-                .ready
-                .wait(letters)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
+        self.take(HASHING, |letters| letters.hashing.then_some(()));
     }
 
     /// Part `k` if it is done (it is then taken).
     fn part_now(&self, k: usize) -> Option<Parsed<'n>> {
-        self.lock().parts.get_mut(k).and_then(Option::take)
+        Letters::take_part(&mut self.lock(), k)
     }
 
     fn send(&self, done: Done<'n>) {
@@ -501,7 +513,7 @@ impl<'n> Inbox<'n> {
 
     /// Part `k`, once a worker has sent it (`None`: none will).
     fn part(&self, k: usize) -> Option<Parsed<'n>> {
-        self.take(k, |letters| letters.parts.get_mut(k).and_then(Option::take))
+        self.take(k, |letters| Letters::take_part(letters, k))
     }
 
     /// The file's hash, once the worker that took that job has sent it.
