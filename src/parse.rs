@@ -707,9 +707,22 @@ pub struct Parser<'n> {
     crlf: Option<bool>,
     /// Where MULTILINE_OCTAL values are decoded, kept between values so that
     /// it grows only to the largest one; each value is copied out at `END`
-    /// into a vector of its exact size.
+    /// into a vector of its exact size. Made with room for [`SCRATCH`] bytes.
     scratch: Vec<u8>,
 }
+
+/// The room a parser's decoding buffer starts with: more than the DER of
+/// any certificate NSS has shipped (the largest are about 2 KB), so that it
+/// is allocated once and never grown. Grown from nothing it was reallocated
+/// six or seven times a part; on a worker thread its first few bytes often
+/// came from memory the calling thread had allocated (std frees the
+/// spawning closure on the new thread, and glibc hands those blocks out
+/// again there), and glibc reallocates a block under the lock of the heap
+/// it came from, which the calling thread takes for every allocation: each
+/// growth could make one thread sleep until the other let go (seen with
+/// `perf` and with a malloc tracer on NSS 3.123, about six such
+/// reallocations a run).
+const SCRATCH: usize = 4096;
 
 /// The first line of `text`, without its line feed: all of a piece's `next`
 /// that [`Parser::feed`] quotes.
@@ -1008,7 +1021,11 @@ impl<'n> Parser<'n> {
                     if current.is_none() {
                         return Err(outside_object(source_name, line_no, name));
                     }
-                    octal = Some((name, line_no, std::mem::take(&mut self.scratch)));
+                    let mut scratch = std::mem::take(&mut self.scratch);
+                    if scratch.capacity() == 0 {
+                        scratch.reserve(SCRATCH);
+                    }
+                    octal = Some((name, line_no, scratch));
                 }
                 Parsed::Value(name, value) => {
                     if name == "CKA_CLASS" {
