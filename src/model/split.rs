@@ -559,17 +559,21 @@ fn take_jobs(load: Load<'_, '_>, plan: &Slot<Option<Plan>>) {
     // lets the calling thread go on until it waits for the hash to be taken
     // ([`Inbox::wait_hashing`]), and it is then woken onto the idle CPU.
     std::thread::yield_now();
+    let mut job = load.next.fetch_add(1, Ordering::Relaxed);
+    if job == 0 {
+        // The calling thread sleeps until this: it is told before the
+        // heap's warm-up, not after.
+        load.inbox.hashing();
+    }
     warm_up_heap(WARM);
     // Every job reads through it.
     let mut buf = Vec::new();
     loop {
-        let job = load.next.fetch_add(1, Ordering::Relaxed);
         #[cfg(test)]
         if tests::panics_at(load.ctx.source_name).is_some_and(|n| job >= n) {
             panic!("a worker's bug, made by the test");
         }
         let result = if job == 0 {
-            load.inbox.hashing();
             Done::Hash(hash(load.file, load.size, load.ctx.source_name, &mut buf))
         } else {
             match plan.wait() {
@@ -581,6 +585,7 @@ fn take_jobs(load: Load<'_, '_>, plan: &Slot<Option<Plan>>) {
         };
         // After an error the calling thread no longer reads these.
         load.inbox.send(result);
+        job = load.next.fetch_add(1, Ordering::Relaxed);
     }
 }
 
