@@ -787,12 +787,13 @@ fn merge<'n>(
     parser.finish().map(drop)
 }
 
-/// Hashes the first `size` bytes of `file`, 64 KiB at a time (into `buf`, the
-/// worker's buffer, which the parts it parses next read through). Measured on
-/// NSS 3.123, 400 interleaved runs of the release build: 128 KiB reads 4.14
-/// ms a run, 64 KiB 3.64 ms, 32 KiB 3.65 ms (in another hour, 128 KiB 3.79
-/// against 64 KiB 3.35); earlier, 16 KiB reads were slower than 128 KiB
-/// ones (4.98 against 4.70 ms).
+/// Hashes the first `size` bytes of `file`, a read buffer (32 KiB) at a
+/// time (into `buf`, the worker's buffer, which the parts it parses next
+/// read through). Measured on NSS 3.123, 400 interleaved runs of the release
+/// build: 128 KiB reads 4.14 ms a run, 64 KiB 3.64 ms, 32 KiB 3.65 ms (in
+/// another hour, 128 KiB 3.79 against 64 KiB 3.35); earlier, 16 KiB reads
+/// were slower than 128 KiB ones (4.98 against 4.70 ms). Since the buffer
+/// holds 32 KiB (see `READ_CHUNK`), the hash reads that much at a time.
 fn hash(file: &File, size: u64, source_name: &str, buf: &mut Vec<u8>) -> Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut f = At::new(file, 0, size);
