@@ -128,9 +128,14 @@ release-check: release
 ## Speed and memory against sha256sum on the newest ../shared file (a report, not
 ## a test): the release binary, and the plain `cargo build --release` one in the
 ## same interleaved runs.
+# Both binaries are copied with one write just before they are timed, the
+# release binary too when `make release` had nothing to relink: the page cache
+# does not keep a file in 2 MB blocks for long (a copy made 35 minutes before
+# had none left, and a run took 31 page faults on the binary instead of 11).
 bench: release
 	$(CARGO) build --release --locked
 	$(call settle,$(TARGET_DIR)/release/nssroots)
+	$(call settle,$(RELEASE_BIN))
 	python3 bench/bench.py --binary $(RELEASE_BIN) --against $(TARGET_DIR)/release/nssroots
 
 ## Fuzzing on stable Rust (see fuzz/README.md): each target for FUZZ_SECONDS,
