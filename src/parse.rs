@@ -707,7 +707,8 @@ pub struct Parser<'n> {
     crlf: Option<bool>,
     /// Where MULTILINE_OCTAL values are decoded, kept between values so that
     /// it grows only to the largest one; each value is copied out at `END`
-    /// into a vector of its exact size. Made with room for [`SCRATCH`] bytes.
+    /// into a vector of its exact size. Given room for [`SCRATCH`] bytes at
+    /// the first value.
     scratch: Vec<u8>,
 }
 
